@@ -1,0 +1,12 @@
+import type { AuthChecker } from 'type-graphql';
+import type { Context } from '../graphql/context.js';
+import { ForbiddenError, UnauthenticatedError } from '../graphql/errors.js';
+
+export type Role = 'ADMIN';
+
+/** `@Authorized()` needs a signed-in user; `@Authorized('ADMIN')` an admin. */
+export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
+  if (!context.viewer) throw new UnauthenticatedError();
+  if (roles.includes('ADMIN') && !context.viewer.isAdmin) throw new ForbiddenError('Admins only');
+  return true;
+};

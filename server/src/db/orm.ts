@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Image } from '../images/image.entity.js';
+import type { Logger } from '../shared/logger.js';
+import { Tier } from '../tiers/tier.entity.js';
+import { User } from '../users/user.entity.js';
+import { migrations } from './migrations/index.js';
+
+export const entities = [Tier, User, Image];
+
+export interface OrmOptions {
+  clientUrl: string;
+  logger?: Logger;
+  /** Called with every SQL statement; tests count queries with it. */
+  onQuery?: (sql: string) => void;
+  poolMax?: number;
+}
+
+export function ormConfig({ clientUrl, logger, onQuery, poolMax = 10 }: OrmOptions): Options {
+  return {
+    clientUrl,
+    entities,
+    metadataProvider: ReflectMetadataProvider,
+    extensions: [Migrator],
+    migrations: { migrationsList: migrations, transactional: true, allOrNothing: true },
+    pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000 },
+    driverOptions: { connectionTimeoutMillis: 5_000 },
+    debug: onQuery ? ['query'] : false,
+    logger: (message) => {
+      if (onQuery) onQuery(message);
+      else logger?.debug(message);
+    },
+    // the app forks an EntityManager per request; the global one must never hold request state
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+  };
+}
+
+export async function createOrm(options: OrmOptions): Promise<MikroORM> {
+  return MikroORM.init(ormConfig(options));
+}
+
+/** Applies every pending migration; the schema changes only this way. */
+export async function migrate(orm: MikroORM): Promise<void> {
+  await orm.migrator.up();
+}

@@ -1,0 +1,70 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { AuthTokens } from '../auth/auth-token.js';
+import { AuthService } from '../auth/auth.service.js';
+import type { Config } from '../config/env.js';
+import type { ImageFiles } from '../images/image-files.js';
+import { ImageService } from '../images/image.service.js';
+import type { ProcessingPool } from '../images/processing-pool.js';
+import type { ThumbnailService } from '../images/thumbnail.service.js';
+import type { LinkUrls } from '../links/link-urls.js';
+import { LinkService } from '../links/link.service.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { TierService } from '../tiers/tier.service.js';
+import type { User } from '../users/user.entity.js';
+import { UserService } from '../users/user.service.js';
+import { UnauthenticatedError } from './errors.js';
+
+/** What lives as long as the process: built once at start and shared by every request. */
+export interface AppDeps {
+  config: Config;
+  orm: MikroORM;
+  files: ImageFiles;
+  pool: ProcessingPool;
+  thumbnails: ThumbnailService;
+  links: LinkUrls;
+  tokens: AuthTokens;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface Services {
+  auth: AuthService;
+  tiers: TierService;
+  users: UserService;
+  images: ImageService;
+  links: LinkService;
+}
+
+export interface Context {
+  /** Forked per request, so no request sees another's identity map. */
+  em: EntityManager;
+  viewer: User | undefined;
+  services: Services;
+}
+
+export function createContext(deps: AppDeps, em: EntityManager, viewer: User | undefined): Context {
+  const { config, clock } = deps;
+  const images = new ImageService(em, deps.files, deps.pool, deps.links, clock, {
+    maxUploadBytes: config.maxUploadBytes,
+    maxImagePixels: config.maxImagePixels,
+    uploadTmpDir: config.uploadTmpDir,
+  });
+  return {
+    em,
+    viewer,
+    services: {
+      auth: new AuthService(em, deps.tokens),
+      tiers: new TierService(em, clock),
+      users: new UserService(em, clock, deps.files),
+      images,
+      links: new LinkService(images, deps.links, clock),
+    },
+  };
+}
+
+/** The signed-in user; resolvers behind `@Authorized` can rely on it. */
+export function viewerOf(ctx: Context): User {
+  if (!ctx.viewer) throw new UnauthenticatedError();
+  return ctx.viewer;
+}

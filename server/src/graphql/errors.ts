@@ -1,0 +1,76 @@
+import { GraphQLError } from 'graphql';
+
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE';
+
+export interface ErrorDetails {
+  /** Input field the error concerns, as a dotted path (`input.name`), so forms can show it beside the field. */
+  field?: string;
+  /** Finer machine-readable cause, e.g. `UNSUPPORTED_FORMAT` for a rejected upload. */
+  reason?: string;
+  [key: string]: unknown;
+}
+
+/** An error meant for the client: its message and code are shown as they are. Anything else is masked. */
+export class AppError extends GraphQLError {
+  constructor(message: string, code: ErrorCode, details: ErrorDetails = {}) {
+    super(message, { extensions: { code, ...details } });
+    this.name = new.target.name;
+  }
+  get code(): ErrorCode {
+    return this.extensions.code as ErrorCode;
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Authentication required') {
+    super(message, 'UNAUTHENTICATED');
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'Not allowed', details?: ErrorDetails) {
+    super(message, 'FORBIDDEN', details);
+  }
+}
+
+export class BadUserInputError extends AppError {
+  constructor(message: string, details?: ErrorDetails) {
+    super(message, 'BAD_USER_INPUT', details);
+  }
+}
+
+/** Also the answer for things that exist but belong to someone else, so their existence never leaks. */
+export class NotFoundError extends AppError {
+  constructor(what = 'Resource') {
+    super(`${what} not found`, 'NOT_FOUND');
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, details?: ErrorDetails) {
+    super(message, 'CONFLICT', details);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(message = 'Too many requests, try again shortly') {
+    super(message, 'RATE_LIMITED');
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(message = 'Service temporarily unavailable') {
+    super(message, 'SERVICE_UNAVAILABLE');
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

@@ -1,0 +1,38 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { NotFoundError as OrmNotFoundError } from '@mikro-orm/core';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from '../shared/logger.js';
+import { AppError, NotFoundError, ServiceUnavailableError } from './errors.js';
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001']);
+
+/** Turns what a resolver threw into an AppError when we know what it means; `undefined` when we don't. */
+export function toAppError(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (error instanceof OrmNotFoundError) return new NotFoundError();
+  const code = (error as { code?: string } | null)?.code;
+  if (code && CONNECTION_ERRORS.has(code)) return new ServiceUnavailableError();
+  return undefined;
+}
+
+/**
+ * The one place that decides what a client sees of an error: AppErrors and the errors GraphQL itself
+ * raises (parse, validation, variable coercion) pass; everything else becomes a bare internal error,
+ * logged here with its stack, so no stack trace or SQL ever reaches a client.
+ */
+export function createFormatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const known = toAppError(original);
+    if (known) {
+      return { message: known.message, path: formatted.path, locations: formatted.locations, extensions: { ...known.extensions } };
+    }
+    const isGraphQLOwn = original instanceof GraphQLError && !original.originalError && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR';
+    if (isGraphQLOwn) {
+      const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error in GraphQL operation');
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}

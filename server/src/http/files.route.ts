@@ -1,0 +1,113 @@
+import { pipeline } from 'node:stream/promises';
+import { Router, type Request, type Response } from 'express';
+import type { AppDeps } from '../graphql/context.js';
+import { RateLimitedError } from '../graphql/errors.js';
+import { ImageFormat } from '../images/image.entity.js';
+import { extensionOf } from '../storage/paths.js';
+import { variantName, type Variant } from '../links/link-urls.js';
+
+interface ServedImage {
+  id: string;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  thumbnailHeights: number[];
+  originalLink: boolean;
+  expiringLinks: boolean;
+}
+
+const CONTENT_TYPES: Record<ImageFormat, string> = { PNG: 'image/png', JPEG: 'image/jpeg' };
+
+/**
+ * The routes behind every link. A link proves which image and variant it was made for; whether the
+ * owner's tier still allows that variant is checked on every request, so a downgrade or a removed
+ * height stops the link at once.
+ */
+export function filesRouter(deps: AppDeps): Router {
+  const router = Router();
+
+  router.get('/files/:imageId/:variant', async (req, res) => {
+    const variant = deps.links.verifyPermanent(String(req.params.imageId), String(req.params.variant), req.query.sig);
+    if (!variant) return fail(res, 403, 'LINK_INVALID', 'This link is not valid');
+    const image = await findImage(deps, String(req.params.imageId));
+    if (!image) return fail(res, 404, 'NOT_FOUND', 'This image does not exist');
+    const allowed = variant.kind === 'original' ? image.originalLink : image.thumbnailHeights.includes(variant.height);
+    if (!allowed) return fail(res, 403, 'LINK_NOT_ALLOWED', 'The owner’s tier no longer includes this link');
+    await send(deps, req, res, image, variant, 'private, no-cache');
+  });
+
+  router.get('/links/:token', async (req, res) => {
+    const token = deps.links.verifyExpiring(String(req.params.token));
+    if (!token) return fail(res, 403, 'LINK_INVALID', 'This link is not valid');
+    const now = Math.floor(deps.clock.now().getTime() / 1000);
+    if (now > token.expiresAt) return fail(res, 410, 'LINK_EXPIRED', 'This link has expired');
+    const image = await findImage(deps, token.imageId);
+    if (!image) return fail(res, 404, 'NOT_FOUND', 'This image does not exist');
+    if (!image.expiringLinks) return fail(res, 403, 'LINK_NOT_ALLOWED', 'The owner’s tier no longer includes expiring links');
+    // a cache may keep the bytes only as long as the link lives
+    await send(deps, req, res, image, { kind: 'original' }, `private, max-age=${token.expiresAt - now}`);
+  });
+
+  return router;
+}
+
+async function findImage(deps: AppDeps, id: string): Promise<ServedImage | undefined> {
+  const rows = await deps.orm.em.getConnection().execute<Array<Record<string, unknown>>>(
+    `select i.id, i.format, i.width, i.height, t.thumbnail_heights, t.original_link, t.expiring_links
+       from images i join users u on u.id = i.owner_id join tiers t on t.id = u.tier_id
+      where i.id = ?`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    id: row.id as string,
+    format: row.format as ImageFormat,
+    width: row.width as number,
+    height: row.height as number,
+    thumbnailHeights: row.thumbnail_heights as number[],
+    originalLink: row.original_link as boolean,
+    expiringLinks: row.expiring_links as boolean,
+  };
+}
+
+async function send(deps: AppDeps, req: Request, res: Response, image: ServedImage, variant: Variant, cacheControl: string): Promise<void> {
+  const name = variantName(variant);
+  const etag = `"${image.id}-${name}"`;
+  res.set({
+    'Content-Type': CONTENT_TYPES[image.format],
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; sandbox",
+    'Cross-Origin-Resource-Policy': 'cross-origin',
+    'Content-Disposition': `inline; filename="${image.id}-${name}.${extensionOf(image.format)}"`,
+    'Cache-Control': cacheControl,
+    ETag: etag,
+  });
+  if (req.headers['if-none-match'] === etag) {
+    res.status(304).end();
+    return;
+  }
+  if (variant.kind === 'thumbnail') {
+    let bytes: Buffer | undefined;
+    try {
+      bytes = await deps.thumbnails.get(image, variant.height);
+    } catch (error) {
+      if (error instanceof RateLimitedError) return fail(res, 429, 'RATE_LIMITED', error.message);
+      throw error;
+    }
+    if (!bytes) return fail(res, 404, 'NOT_FOUND', 'This image’s file is missing');
+    res.status(200).end(bytes);
+    return;
+  }
+  const original = await deps.files.streamOriginal(image);
+  if (!original) return fail(res, 404, 'NOT_FOUND', 'This image’s file is missing');
+  res.status(200).set('Content-Length', String(original.size));
+  await pipeline(original.stream, res).catch(() => {
+    // the client went away mid-download; the stream is already closed
+  });
+}
+
+function fail(res: Response, status: number, code: string, message: string): void {
+  for (const header of ['ETag', 'Content-Disposition', 'Content-Length']) res.removeHeader(header);
+  res.status(status).set('Cache-Control', 'no-store').json({ error: { code, message } });
+}

@@ -1,0 +1,18 @@
+import { BadUserInputError } from '../graphql/errors.js';
+import { isUuid } from '../storage/paths.js';
+
+export interface ImageCursor {
+  createdAt: Date;
+  id: string;
+}
+
+/** Opaque to clients: the position of an image in the newest-first order. */
+export function encodeCursor({ createdAt, id }: ImageCursor): string {
+  return Buffer.from(`${createdAt.getTime()}:${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): ImageCursor {
+  const match = /^(\d{1,15}):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match || !isUuid(match[2]!)) throw new BadUserInputError('The cursor is not valid', { field: 'after' });
+  return { createdAt: new Date(Number(match[1])), id: match[2]! };
+}

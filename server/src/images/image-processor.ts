@@ -1,0 +1,116 @@
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { BadUserInputError } from '../graphql/errors.js';
+import { ImageFormat } from './image.entity.js';
+
+// Only JPEG and PNG decoders may ever see untrusted bytes: SVG, TIFF, HEIF, PDF and the rest stay off.
+sharp.block({ operation: ['VipsForeignLoad'] });
+sharp.unblock({ operation: ['VipsForeignLoadJpeg', 'VipsForeignLoadPng'] });
+// every upload is decoded once and never again; libvips' operation cache would only hold memory
+sharp.cache(false);
+
+export type RejectReason = 'EMPTY' | 'UNSUPPORTED_FORMAT' | 'CORRUPT' | 'TOO_MANY_PIXELS' | 'TOO_LARGE';
+
+const REJECT_MESSAGES: Record<RejectReason, string> = {
+  EMPTY: 'The file is empty',
+  UNSUPPORTED_FORMAT: 'Only PNG and JPEG images are accepted',
+  CORRUPT: 'The image is corrupt or truncated',
+  TOO_MANY_PIXELS: 'The image has too many pixels',
+  TOO_LARGE: 'The file is too large',
+};
+
+export class ImageRejectedError extends BadUserInputError {
+  constructor(reason: RejectReason, detail?: string) {
+    super(detail ? `${REJECT_MESSAGES[reason]}: ${detail}` : REJECT_MESSAGES[reason], { reason });
+  }
+}
+
+export interface ProbedImage {
+  format: ImageFormat;
+  /** After EXIF orientation. */
+  width: number;
+  height: number;
+}
+
+export interface Thumbnail {
+  height: number;
+  data: Buffer;
+}
+
+export interface Dimensions {
+  width: number;
+  height: number;
+}
+
+/**
+ * Size of the thumbnail for a tier height: that height, never more than the original's (no upscaling),
+ * and the width that keeps the aspect ratio. Thumbnails are resized to exactly this, so the API can
+ * report real pixels without opening any file.
+ */
+export function thumbnailDimensions(original: Dimensions, size: number): Dimensions {
+  const height = Math.min(size, original.height);
+  return { width: Math.max(1, Math.round((original.width * height) / original.height)), height };
+}
+
+const FORMATS: Record<string, ImageFormat> = { jpeg: ImageFormat.JPEG, png: ImageFormat.PNG };
+
+/** Reads the header only: format from the bytes, pixel limit checked before anything is decoded. */
+export async function probeImage(input: string | Buffer, maxPixels: number): Promise<ProbedImage> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
+  } catch (error) {
+    throw classify(error);
+  }
+  const format = meta.format ? FORMATS[meta.format] : undefined;
+  if (!format) throw new ImageRejectedError('UNSUPPORTED_FORMAT');
+  if (!meta.width || !meta.height) throw new ImageRejectedError('CORRUPT');
+  if (meta.width * meta.height > maxPixels) throw new ImageRejectedError('TOO_MANY_PIXELS');
+  const swapped = (meta.orientation ?? 1) >= 5;
+  return { format, width: swapped ? meta.height : meta.width, height: swapped ? meta.width : meta.height };
+}
+
+/**
+ * Decodes the image once, applies its EXIF orientation, and derives every height from the largest one.
+ * Output keeps the input's format and carries no metadata (sharp drops EXIF, GPS included, unless asked).
+ * A corrupt or truncated file fails here, because the whole image is decoded.
+ */
+export async function makeThumbnails(
+  input: string | Buffer,
+  image: ProbedImage,
+  heights: readonly number[],
+  maxPixels: number,
+): Promise<Thumbnail[]> {
+  if (heights.length === 0) return [];
+  const largest = thumbnailDimensions(image, Math.max(...heights));
+  let base: { data: Buffer; info: OutputInfo };
+  try {
+    base = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error' })
+      .rotate()
+      .resize(largest.width, largest.height, { fit: 'fill' })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw classify(error);
+  }
+  const raw = { raw: { width: base.info.width, height: base.info.height, channels: base.info.channels } };
+  return Promise.all(
+    heights.map(async (height) => {
+      const size = thumbnailDimensions(image, height);
+      let pipeline = sharp(base.data, raw);
+      if (size.width !== largest.width || size.height !== largest.height) {
+        pipeline = pipeline.resize(size.width, size.height, { fit: 'fill' });
+      }
+      const encoded = image.format === ImageFormat.PNG ? pipeline.png() : pipeline.jpeg({ quality: 80 });
+      return { height, data: await encoded.toBuffer() };
+    }),
+  );
+}
+
+function classify(error: unknown): ImageRejectedError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/empty/i.test(message)) return new ImageRejectedError('EMPTY');
+  if (/pixel limit/i.test(message)) return new ImageRejectedError('TOO_MANY_PIXELS');
+  if (/unsupported image format|is blocked|not a known file format/i.test(message)) return new ImageRejectedError('UNSUPPORTED_FORMAT');
+  return new ImageRejectedError('CORRUPT');
+}

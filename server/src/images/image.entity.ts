@@ -1,0 +1,49 @@
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { User } from '../users/user.entity.js';
+
+export enum ImageFormat {
+  PNG = 'PNG',
+  JPEG = 'JPEG',
+}
+registerEnumType(ImageFormat, { name: 'ImageFormat', description: 'Decided from the bytes, never from the name.' });
+
+@ObjectType({ description: 'An uploaded image. Its links depend on the owner’s current tier.' })
+@Entity({ tableName: 'images' })
+// serves the keyset-paginated list: an owner's images, newest first, ties broken by id
+@Index({
+  name: 'images_owner_created_id_index',
+  expression: 'create index "images_owner_created_id_index" on "images" ("owner_id", "created_at" desc, "id" desc)',
+})
+export class Image {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  @ManyToOne(() => User, { deleteRule: 'cascade' })
+  owner!: User;
+
+  @Field(() => String, { description: 'The name the file was uploaded with, cleaned; display only.' })
+  @Property({ type: 'text' })
+  filename!: string;
+
+  @Field(() => ImageFormat)
+  @Enum({ items: () => ImageFormat })
+  format!: ImageFormat;
+
+  @Field(() => Int, { description: 'Pixels, after EXIF orientation.' })
+  @Property({ type: 'integer' })
+  width!: number;
+
+  @Field(() => Int, { description: 'Pixels, after EXIF orientation.' })
+  @Property({ type: 'integer' })
+  height!: number;
+
+  @Field(() => Int, { description: 'Size of the original file.' })
+  @Property({ type: 'integer' })
+  bytes!: number;
+
+  @Field(() => Date)
+  @Property({ type: 'timestamptz' })
+  createdAt!: Date;
+}

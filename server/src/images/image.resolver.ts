@@ -1,0 +1,62 @@
+import type { FileUpload } from 'graphql-upload/processRequest.mjs';
+import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { viewerOf, type Context } from '../graphql/context.js';
+import { Image } from './image.entity.js';
+import { ImageConnection, Thumbnail } from './image.types.js';
+
+@Resolver(() => Image)
+export class ImageResolver {
+  @Authorized()
+  @Mutation(() => Image, { description: 'PNG or JPEG, decided from the bytes. Send `Apollo-Require-Preflight: true`.' })
+  async uploadImage(@Arg('file', () => GraphQLUpload) file: Promise<FileUpload>, @Ctx() ctx: Context): Promise<Image> {
+    const [image] = await ctx.services.images.upload(viewerOf(ctx), [file]);
+    return image!;
+  }
+
+  @Authorized()
+  @Mutation(() => [Image], { description: 'All or nothing: one bad file stores none of them.' })
+  uploadImages(@Arg('files', () => [GraphQLUpload]) files: Promise<FileUpload>[], @Ctx() ctx: Context): Promise<Image[]> {
+    return ctx.services.images.upload(viewerOf(ctx), files);
+  }
+
+  @Authorized()
+  @Query(() => ImageConnection, { description: 'Your images, newest first.' })
+  images(
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true, description: '0 to 100, default 20.' }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ): Promise<ImageConnection> {
+    return ctx.services.images.list(viewerOf(ctx), first ?? undefined, after ?? undefined);
+  }
+
+  @Authorized()
+  @Query(() => Image, { nullable: true })
+  async image(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Image> {
+    return ctx.services.images.get(viewerOf(ctx), id);
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, { description: 'Deletes the image and its files; its links stop working.' })
+  deleteImage(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+    return ctx.services.images.delete(viewerOf(ctx), id);
+  }
+
+  @FieldResolver(() => [Thumbnail])
+  thumbnails(@Root() image: Image, @Ctx() ctx: Context): Thumbnail[] {
+    return ctx.services.images.thumbnailsOf(image);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Null unless the owner’s tier has original links.' })
+  originalUrl(@Root() image: Image, @Ctx() ctx: Context): string | null {
+    return ctx.services.images.originalUrlOf(image);
+  }
+}
+
+@Resolver(() => ImageConnection)
+export class ImageConnectionResolver {
+  @FieldResolver(() => Int)
+  totalCount(@Root() connection: ImageConnection): Promise<number> {
+    return connection.countTotal();
+  }
+}

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { FileUpload } from 'graphql-upload/processRequest.mjs';
+import { AppError, BadUserInputError, NotFoundError } from '../graphql/errors.js';
+import { LinkUrls } from '../links/link-urls.js';
+import type { Clock } from '../shared/clock.js';
+import { extensionOf, isUuid } from '../storage/paths.js';
+import type { User } from '../users/user.entity.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { cleanFilename } from './filename.js';
+import type { ImageFiles } from './image-files.js';
+import { makeThumbnails, probeImage, thumbnailDimensions } from './image-processor.js';
+import { Image } from './image.entity.js';
+import type { ImageConnection, Thumbnail } from './image.types.js';
+import type { ProcessingPool } from './processing-pool.js';
+import { stageUpload, type StagedFile } from './upload-staging.js';
+
+export const DEFAULT_PAGE = 20;
+export const MAX_PAGE = 100;
+
+export interface ImageLimits {
+  maxUploadBytes: number;
+  maxImagePixels: number;
+  uploadTmpDir: string;
+}
+
+export class ImageService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly files: ImageFiles,
+    private readonly pool: ProcessingPool,
+    private readonly links: LinkUrls,
+    private readonly clock: Clock,
+    private readonly limits: ImageLimits,
+  ) {}
+
+  /**
+   * Stores a batch of uploads for the viewer, all or nothing: every file is checked and its thumbnails
+   * written before any row is committed, and on any failure every file written so far is removed.
+   */
+  async upload(viewer: User, uploads: Promise<FileUpload>[]): Promise<Image[]> {
+    if (uploads.length === 0) throw new BadUserInputError('No files were sent', { field: 'files' });
+    const staged: StagedFile[] = [];
+    const images: Image[] = [];
+    try {
+      for (const [index, upload] of uploads.entries()) {
+        try {
+          images.push(await this.storeOne(viewer, await upload, staged));
+        } catch (error) {
+          throw uploads.length > 1 && error instanceof AppError ? withIndex(error, index) : error;
+        }
+      }
+      await this.em.persist(images).flush();
+      return images;
+    } catch (error) {
+      await this.files.removeAll(images);
+      throw error;
+    } finally {
+      await Promise.all(staged.map((file) => file.remove()));
+    }
+  }
+
+  private async storeOne(viewer: User, upload: FileUpload, staged: StagedFile[]): Promise<Image> {
+    const file = await stageUpload(upload.createReadStream(), this.limits.uploadTmpDir, this.limits.maxUploadBytes);
+    staged.push(file);
+    const maxPixels = this.limits.maxImagePixels;
+    const { probed, thumbnails } = await this.pool.run(async () => {
+      const probed = await probeImage(file.path, maxPixels);
+      return { probed, thumbnails: await makeThumbnails(file.path, probed, viewer.tier.thumbnailHeights, maxPixels) };
+    });
+    const image = new Image();
+    image.id = randomUUID();
+    image.owner = viewer;
+    image.filename = cleanFilename(upload.filename, extensionOf(probed.format));
+    image.format = probed.format;
+    image.width = probed.width;
+    image.height = probed.height;
+    image.bytes = file.bytes;
+    image.createdAt = this.clock.now();
+    await this.files.writeThumbnails(image, thumbnails);
+    await this.files.moveOriginal(image, file.path);
+    return image;
+  }
+
+  /** The viewer's images, newest first, by keyset: page 500 costs what page 1 does. */
+  async list(viewer: User, first: number | undefined, after: string | undefined): Promise<ImageConnection> {
+    const limit = first ?? DEFAULT_PAGE;
+    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) {
+      throw new BadUserInputError(`first must be between 0 and ${MAX_PAGE}`, { field: 'first' });
+    }
+    const qb = this.em
+      .createQueryBuilder(Image, 'i')
+      .select('*')
+      .where({ owner: viewer.id })
+      .orderBy([{ createdAt: 'desc' }, { id: 'desc' }])
+      .limit(limit + 1);
+    if (after) {
+      const cursor = decodeCursor(after);
+      qb.andWhere('(i.created_at, i.id) < (?, ?)', [cursor.createdAt, cursor.id]);
+    }
+    const rows = limit === 0 ? [] : await qb.getResultList();
+    const page = rows.slice(0, limit);
+    const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
+      countTotal: () => this.em.count(Image, { owner: viewer.id }),
+    };
+  }
+
+  /** The viewer's image; another user's image is "not found", exactly like a missing one. */
+  async get(viewer: User, id: string): Promise<Image> {
+    const image = isUuid(id) ? await this.em.findOne(Image, { id, owner: viewer.id }) : null;
+    if (!image) throw new NotFoundError('Image');
+    return image;
+  }
+
+  /** Removes the row, then the files: once the row is gone every link answers 404. */
+  async delete(viewer: User, id: string): Promise<boolean> {
+    const image = await this.get(viewer, id);
+    await this.em.remove(image).flush();
+    await this.files.removeAll([image]);
+    return true;
+  }
+
+  /** One per height of the owner's current tier, ascending. */
+  thumbnailsOf(image: Image): Thumbnail[] {
+    return image.owner.tier.thumbnailHeights.map((size) => ({
+      size,
+      ...thumbnailDimensions(image, size),
+      url: this.links.permanent(image.id, { kind: 'thumbnail', height: size }),
+    }));
+  }
+
+  originalUrlOf(image: Image): string | null {
+    return image.owner.tier.originalLink ? this.links.permanent(image.id, { kind: 'original' }) : null;
+  }
+}
+
+function withIndex(error: AppError, index: number): AppError {
+  const copy = new AppError(`File ${index + 1}: ${error.message}`, error.code, { ...error.extensions, field: `files.${index}` });
+  return copy;
+}

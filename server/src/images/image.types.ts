@@ -1,0 +1,47 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { Image } from './image.entity.js';
+
+@ObjectType({ description: 'One thumbnail the owner’s tier provides.' })
+export class Thumbnail {
+  @Field(() => Int, { description: 'The tier height this thumbnail is made for.' })
+  size!: number;
+
+  @Field(() => Int, { description: 'Real width in pixels.' })
+  width!: number;
+
+  @Field(() => Int, { description: 'Real height in pixels: the size, or the original’s height if smaller (no upscaling).' })
+  height!: number;
+
+  @Field(() => String)
+  url!: string;
+}
+
+@ObjectType()
+export class ImageEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => Image)
+  node!: Image;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType()
+export class ImageConnection {
+  @Field(() => [ImageEdge])
+  edges!: ImageEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  /** Counted only when the client asks for totalCount. */
+  countTotal!: () => Promise<number>;
+}

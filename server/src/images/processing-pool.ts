@@ -1,0 +1,37 @@
+import { RateLimitedError } from '../graphql/errors.js';
+
+/**
+ * Bounds the image work in flight. Decodes run on libuv's threads, so more jobs than cores only
+ * raise latency and memory; a full queue refuses new work instead of letting memory grow.
+ */
+export class ProcessingPool {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly workers: number,
+    private readonly queueLimit: number,
+  ) {}
+
+  /** Runs job when a worker is free; throws RateLimitedError at once when the queue is full. */
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.running >= this.workers) {
+      if (this.waiting.length >= this.queueLimit) throw new RateLimitedError('The image processing queue is full, try again shortly');
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
+    try {
+      return await job();
+    } finally {
+      const next = this.waiting.shift();
+      // hand the slot straight to the next job, so running never dips and lets a newcomer jump the queue
+      if (next) next();
+      else this.running--;
+    }
+  }
+
+  get stats(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+}

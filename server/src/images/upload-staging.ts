@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BadUserInputError, ServiceUnavailableError } from '../graphql/errors.js';
+import { ImageRejectedError } from './image-processor.js';
+
+export interface StagedFile {
+  path: string;
+  bytes: number;
+  remove(): Promise<void>;
+}
+
+class TooLargeSignal extends Error {}
+
+/**
+ * Streams an upload to a file of its own in the staging folder, counting bytes as they pass and
+ * stopping at the limit, so an oversized upload never sits whole in memory or on disk.
+ */
+export async function stageUpload(source: Readable, dir: string, maxBytes: number): Promise<StagedFile> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${randomUUID()}.upload`);
+  const remove = () => rm(path, { force: true });
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      callback(bytes > maxBytes ? new TooLargeSignal() : null, chunk);
+    },
+  });
+  try {
+    await pipeline(source, counter, createWriteStream(path, { flags: 'wx' }));
+  } catch (error) {
+    await remove();
+    throw uploadError(error, maxBytes);
+  }
+  if (bytes === 0) {
+    await remove();
+    throw new ImageRejectedError('EMPTY');
+  }
+  return { path, bytes, remove };
+}
+
+function uploadError(error: unknown, maxBytes: number): Error {
+  if (error instanceof TooLargeSignal || (error as { status?: number }).status === 413) {
+    return new ImageRejectedError('TOO_LARGE', `the limit is ${maxBytes} bytes`);
+  }
+  const status = (error as { status?: number }).status;
+  if (status === 499 || status === 400) return new BadUserInputError('The upload did not arrive whole', { reason: 'INCOMPLETE_UPLOAD' });
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'ENOENT') {
+    return new ServiceUnavailableError('Uploads cannot be stored right now');
+  }
+  return error as Error;
+}

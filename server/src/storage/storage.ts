@@ -1,0 +1,19 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Where image bytes live. Keys are '/'-separated relative paths made by `paths.ts`, never by users.
+ * Every write is atomic: a reader sees the whole object or nothing.
+ */
+export interface Storage {
+  /** Stores bytes under key, replacing what was there. */
+  put(key: string, data: Buffer): Promise<void>;
+  /** Moves a local file (the staged upload) under key; the file is gone afterwards. */
+  putFile(key: string, localPath: string): Promise<void>;
+  /** The whole object, or `undefined` if there is none. */
+  read(key: string): Promise<Buffer | undefined>;
+  /** A stream of the object, or `undefined` if there is none. */
+  createReadStream(key: string): Promise<{ stream: Readable; size: number } | undefined>;
+  /** Removes every object under a folder prefix (ending in '/'); missing objects are fine. */
+  deletePrefix(prefix: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}

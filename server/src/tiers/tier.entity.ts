@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { ArrayType } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: 'What the users on a tier get: which thumbnails, and which kinds of link.' })
+@Entity({ tableName: 'tiers' })
+// names are unique regardless of case: "Gold" and "gold" would confuse every admin
+@Index({ name: 'tiers_name_lower_unique', expression: 'create unique index "tiers_name_lower_unique" on "tiers" (lower("name"))' })
+export class Tier {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Field(() => String)
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Field(() => [Int], { description: 'Thumbnail heights in pixels, ascending.' })
+  @Property({ type: new ArrayType<number>((value) => Number(value)), columnType: 'int[]' })
+  thumbnailHeights!: number[];
+
+  @Field(() => Boolean, { description: 'Whether images get a link to the original file.' })
+  @Property({ type: 'boolean' })
+  originalLink: boolean = false;
+
+  @Field(() => Boolean, { description: 'Whether users may create links that expire.' })
+  @Property({ type: 'boolean' })
+  expiringLinks: boolean = false;
+
+  @Field(() => Boolean, { description: 'Builtin tiers (Basic, Premium, Enterprise) cannot be deleted.' })
+  @Property({ type: 'boolean' })
+  builtin: boolean = false;
+
+  @Field(() => Date)
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Field(() => Date)
+  @Property({ type: 'timestamptz' })
+  updatedAt: Date = new Date();
+}
+
+export const BUILTIN_TIER_IDS = {
+  basic: '00000000-0000-4000-8000-000000000001',
+  premium: '00000000-0000-4000-8000-000000000002',
+  enterprise: '00000000-0000-4000-8000-000000000003',
+} as const;

@@ -1,0 +1,37 @@
+import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { Context } from '../graphql/context.js';
+import { CreateTierInput, TierList, TierListArgs, UpdateTierInput } from './tier.args.js';
+import { Tier } from './tier.entity.js';
+
+@Resolver(() => Tier)
+export class TierResolver {
+  @Authorized('ADMIN')
+  @Query(() => TierList, { description: 'Admin only.' })
+  tiers(@Args(() => TierListArgs) args: TierListArgs, @Ctx() ctx: Context): Promise<TierList> {
+    return ctx.services.tiers.list(args);
+  }
+
+  @Authorized('ADMIN')
+  @Query(() => Tier, { description: 'Admin only.' })
+  tier(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Tier> {
+    return ctx.services.tiers.get(id);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => Tier)
+  createTier(@Arg('input', () => CreateTierInput) input: CreateTierInput, @Ctx() ctx: Context): Promise<Tier> {
+    return ctx.services.tiers.create(input);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => Tier)
+  updateTier(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateTierInput) input: UpdateTierInput, @Ctx() ctx: Context): Promise<Tier> {
+    return ctx.services.tiers.update(id, input);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => Boolean, { description: 'Refused for builtin tiers and tiers that still have users.' })
+  deleteTier(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+    return ctx.services.tiers.delete(id);
+  }
+}

@@ -1,0 +1,92 @@
+import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../graphql/errors.js';
+import { checkPage, escapeLike, SortOrder } from '../graphql/list-args.js';
+import type { Clock } from '../shared/clock.js';
+import { isUuid } from '../storage/paths.js';
+import { User } from '../users/user.entity.js';
+import { checkThumbnailHeights, checkTierName } from './tier-rules.js';
+import type { CreateTierInput, TierListArgs, TierList, UpdateTierInput } from './tier.args.js';
+import { BUILTIN_TIER_IDS, Tier } from './tier.entity.js';
+
+export class TierService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A page of tiers with the total that matches the filter. */
+  async list(args: TierListArgs): Promise<TierList> {
+    const { offset, limit } = checkPage(args);
+    const where: FilterQuery<Tier> = {};
+    if (args.filter?.q) where.name = { $ilike: `%${escapeLike(args.filter.q)}%` };
+    if (args.filter?.ids) where.id = { $in: args.filter.ids.filter(isUuid) };
+    if (args.filter?.builtin !== undefined && args.filter.builtin !== null) where.builtin = args.filter.builtin;
+    const order = args.sort?.order === SortOrder.DESC ? 'desc' : 'asc';
+    const [nodes, totalCount] = await this.em.findAndCount(Tier, where, {
+      orderBy: [{ [args.sort?.field ?? 'name']: order }, { id: order }],
+      offset,
+      limit,
+    });
+    return { nodes, totalCount };
+  }
+
+  async get(id: string): Promise<Tier> {
+    const tier = isUuid(id) ? await this.em.findOne(Tier, id) : null;
+    if (!tier) throw new NotFoundError('Tier');
+    return tier;
+  }
+
+  async create(input: CreateTierInput): Promise<Tier> {
+    const tier = new Tier();
+    tier.name = checkTierName(input.name);
+    tier.thumbnailHeights = checkThumbnailHeights(input.thumbnailHeights);
+    tier.originalLink = input.originalLink ?? false;
+    tier.expiringLinks = input.expiringLinks ?? false;
+    tier.createdAt = tier.updatedAt = this.clock.now();
+    await this.save(tier);
+    return tier;
+  }
+
+  /** Changes apply to every user on the tier at once: their lists and links follow the new rules. */
+  async update(id: string, input: UpdateTierInput): Promise<Tier> {
+    const tier = await this.get(id);
+    if (input.name != null) tier.name = checkTierName(input.name);
+    if (input.thumbnailHeights != null) tier.thumbnailHeights = checkThumbnailHeights(input.thumbnailHeights);
+    if (input.originalLink != null) tier.originalLink = input.originalLink;
+    if (input.expiringLinks != null) tier.expiringLinks = input.expiringLinks;
+    tier.updatedAt = this.clock.now();
+    await this.save(tier);
+    return tier;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const tier = await this.get(id);
+    if (tier.builtin) throw new ForbiddenError(`The builtin tier ${tier.name} cannot be deleted`, { reason: 'TIER_BUILTIN' });
+    const users = await this.em.count(User, { tier: tier.id });
+    if (users > 0) {
+      throw new ConflictError(`The tier ${tier.name} still has ${users} user${users === 1 ? '' : 's'}; move them first`, { reason: 'TIER_IN_USE' });
+    }
+    // the foreign key refuses the delete if a user joined the tier since the count
+    await this.em.remove(tier).flush().catch((error) => {
+      throw error?.code === '23503' || /foreign key/i.test(String(error?.message)) ? new ConflictError(`The tier ${tier.name} still has users`, { reason: 'TIER_IN_USE' }) : error;
+    });
+    return true;
+  }
+
+  getDefault(): Promise<Tier> {
+    return this.get(BUILTIN_TIER_IDS.basic);
+  }
+
+  private async save(tier: Tier): Promise<void> {
+    try {
+      await this.em.persist(tier).flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        this.em.clear();
+        throw new BadUserInputError(`A tier named ${tier.name} already exists`, { field: 'input.name', reason: 'NAME_TAKEN' });
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Tier } from '../tiers/tier.entity.js';
+
+@ObjectType()
+@Entity({ tableName: 'users' })
+export class User {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Field(() => String, { description: 'Lower case; usernames are case-insensitive.' })
+  @Property({ type: 'text' })
+  @Unique({ name: 'users_username_unique' })
+  username!: string;
+
+  // never a @Field: the hash must not be reachable from the API
+  @Property({ type: 'text', hidden: true, lazy: true })
+  passwordHash!: string;
+
+  /** Bumped on password change so tokens issued before it stop working. */
+  @Property({ type: 'integer' })
+  tokenVersion: number = 0;
+
+  @Field(() => Boolean)
+  @Property({ type: 'boolean' })
+  isAdmin: boolean = false;
+
+  @Field(() => Tier)
+  @ManyToOne(() => Tier, { deleteRule: 'restrict' })
+  @Index({ name: 'users_tier_id_index' })
+  tier!: Tier;
+
+  @Field(() => Date)
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Field(() => Date)
+  @Property({ type: 'timestamptz' })
+  updatedAt: Date = new Date();
+}

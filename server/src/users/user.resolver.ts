@@ -1,0 +1,37 @@
+import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { viewerOf, type Context } from '../graphql/context.js';
+import { CreateUserInput, UpdateUserInput, UserList, UserListArgs } from './user.args.js';
+import { User } from './user.entity.js';
+
+@Resolver(() => User)
+export class UserResolver {
+  @Authorized('ADMIN')
+  @Query(() => UserList, { description: 'Admin only.' })
+  users(@Args(() => UserListArgs) args: UserListArgs, @Ctx() ctx: Context): Promise<UserList> {
+    return ctx.services.users.list(args);
+  }
+
+  @Authorized('ADMIN')
+  @Query(() => User, { description: 'Admin only.' })
+  user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
+    return ctx.services.users.get(id);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => User)
+  createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: Context): Promise<User> {
+    return ctx.services.users.create(input);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => User)
+  updateUser(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateUserInput) input: UpdateUserInput, @Ctx() ctx: Context): Promise<User> {
+    return ctx.services.users.update(id, input, viewerOf(ctx).id);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => Boolean, { description: 'Also deletes the user’s images.' })
+  deleteUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+    return ctx.services.users.delete(id, viewerOf(ctx).id);
+  }
+}

@@ -1,0 +1,105 @@
+import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { hashPassword } from '../auth/password.js';
+import { BadUserInputError, NotFoundError } from '../graphql/errors.js';
+import { checkPage, escapeLike, SortOrder } from '../graphql/list-args.js';
+import type { ImageFiles } from '../images/image-files.js';
+import { Image } from '../images/image.entity.js';
+import type { Clock } from '../shared/clock.js';
+import { isUuid } from '../storage/paths.js';
+import { BUILTIN_TIER_IDS, Tier } from '../tiers/tier.entity.js';
+import { checkPassword, checkUsername } from './user-rules.js';
+import type { CreateUserInput, UpdateUserInput, UserList, UserListArgs } from './user.args.js';
+import { User } from './user.entity.js';
+
+export class UserService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    private readonly files: ImageFiles,
+  ) {}
+
+  async list(args: UserListArgs): Promise<UserList> {
+    const { offset, limit } = checkPage(args);
+    const where: FilterQuery<User> = {};
+    const filter = args.filter;
+    if (filter?.q) where.username = { $ilike: `%${escapeLike(filter.q)}%` };
+    if (filter?.tierId) where.tier = isUuid(filter.tierId) ? filter.tierId : { $in: [] };
+    if (filter?.isAdmin != null) where.isAdmin = filter.isAdmin;
+    if (filter?.ids) where.id = { $in: filter.ids.filter(isUuid) };
+    const order = args.sort?.order === SortOrder.DESC ? 'desc' : 'asc';
+    const [nodes, totalCount] = await this.em.findAndCount(User, where, {
+      populate: ['tier'],
+      orderBy: [{ [args.sort?.field ?? 'username']: order }, { id: order }],
+      offset,
+      limit,
+    });
+    return { nodes, totalCount };
+  }
+
+  /** The user with their tier loaded. */
+  async get(id: string): Promise<User> {
+    const user = isUuid(id) ? await this.em.findOne(User, id, { populate: ['tier'] }) : null;
+    if (!user) throw new NotFoundError('User');
+    return user;
+  }
+
+  async create(input: CreateUserInput): Promise<User> {
+    const user = new User();
+    user.username = checkUsername(input.username);
+    user.passwordHash = await hashPassword(checkPassword(input.password));
+    user.tier = await this.findTier(input.tierId ?? BUILTIN_TIER_IDS.basic);
+    user.isAdmin = input.isAdmin ?? false;
+    user.createdAt = user.updatedAt = this.clock.now();
+    await this.save(user);
+    return user;
+  }
+
+  /** `actorId` is the admin making the change: nobody can take away their own admin rights. */
+  async update(id: string, input: UpdateUserInput, actorId: string): Promise<User> {
+    const user = await this.get(id);
+    if (input.username != null) user.username = checkUsername(input.username);
+    if (input.password != null) {
+      user.passwordHash = await hashPassword(checkPassword(input.password));
+      user.tokenVersion += 1;
+    }
+    if (input.tierId != null) user.tier = await this.findTier(input.tierId);
+    if (input.isAdmin != null) {
+      if (user.id === actorId && !input.isAdmin) {
+        throw new BadUserInputError('You cannot remove your own admin rights', { field: 'input.isAdmin' });
+      }
+      user.isAdmin = input.isAdmin;
+    }
+    user.updatedAt = this.clock.now();
+    await this.save(user);
+    return user;
+  }
+
+  /** Removes the user, their images and every file of those images. */
+  async delete(id: string, actorId: string): Promise<boolean> {
+    if (id === actorId) throw new BadUserInputError('You cannot delete your own account', { field: 'id' });
+    const user = await this.get(id);
+    const images = await this.em.find(Image, { owner: user.id }, { fields: ['id', 'format'] });
+    await this.em.remove(user).flush();
+    await this.files.removeAll(images);
+    return true;
+  }
+
+  private async findTier(id: string): Promise<Tier> {
+    const tier = isUuid(id) ? await this.em.findOne(Tier, id) : null;
+    if (!tier) throw new BadUserInputError('No such tier', { field: 'input.tierId' });
+    return tier;
+  }
+
+  private async save(user: User): Promise<void> {
+    try {
+      await this.em.persist(user).flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        this.em.clear();
+        throw new BadUserInputError(`The username ${user.username} is taken`, { field: 'input.username', reason: 'USERNAME_TAKEN' });
+      }
+      throw error;
+    }
+  }
+}
