@@ -1,0 +1,56 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres.js';
+import { createOrm, migrate } from '../src/db/orm.js';
+import { freePort } from './support/free-port.js';
+
+export const TEMPLATE_DB = 'imageapi_test_template';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Admin URL of the PostgreSQL the tests use; each test file makes its own database on it. */
+    pgAdminUrl: string;
+    templateDb: string;
+  }
+}
+
+/**
+ * One real PostgreSQL for the run: the one DATABASE_URL names, or an embedded one started here and
+ * stopped at the end. Migrations run once, into a template database that each test file copies.
+ */
+export default async function setup(project: TestProject) {
+  let embedded: EmbeddedDatabase | undefined;
+  let dir: string | undefined;
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    dir = await mkdtemp(join(tmpdir(), 'imageapi-test-pg-'));
+    embedded = await startEmbeddedPostgres({ dir, port: await freePort(), ephemeral: true, database: 'postgres' });
+    adminUrl = embedded.url;
+  }
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${TEMPLATE_DB} with (force)`);
+  await admin.query(`create database ${TEMPLATE_DB}`);
+  await admin.end();
+
+  const orm = await createOrm({ clientUrl: withDatabase(adminUrl, TEMPLATE_DB) });
+  await migrate(orm);
+  await orm.close(true);
+
+  project.provide('pgAdminUrl', adminUrl);
+  project.provide('templateDb', TEMPLATE_DB);
+
+  return async () => {
+    await embedded?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
