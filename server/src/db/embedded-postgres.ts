@@ -48,7 +48,10 @@ export async function startEmbeddedPostgres({ dir, port, logger, ephemeral = fal
   });
   const initialised = await stat(join(pgDir, 'PG_VERSION')).then(() => true, () => false);
   if (!initialised) await pg.initialise();
-  await pg.start();
+  await stopOrphan(pgDir, logger);
+  await pg.start().catch((error: unknown) => {
+    throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port taken? see ${pgDir}): ${String(error ?? 'exited early')}`);
+  });
   const client = pg.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   try {
@@ -61,4 +64,28 @@ export async function startEmbeddedPostgres({ dir, port, logger, ephemeral = fal
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * A server process killed outright leaves its PostgreSQL running on our data folder; stop that one
+ * before starting, or the new start fails on the lock file.
+ */
+async function stopOrphan(pgDir: string, logger?: Logger): Promise<void> {
+  const pidFile = await readFile(join(pgDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(pidFile?.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  logger?.warn({ pid }, 'stopping a PostgreSQL left running by an earlier process');
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -27,8 +27,9 @@ export function createFormatError(logger: Logger) {
     if (known) {
       return { message: known.message, path: formatted.path, locations: formatted.locations, extensions: { ...known.extensions } };
     }
-    const isGraphQLOwn = original instanceof GraphQLError && !original.originalError && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR';
-    if (isGraphQLOwn) {
+    // parse, validation and coercion errors arrive as GraphQLErrors; anything thrown from our code that
+    // is not an AppError arrives as the plain error it was
+    if (original instanceof GraphQLError && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') {
       const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jpeg, png } from '../support/images.js';
@@ -261,11 +263,15 @@ describe('createExpiringLink', () => {
   it('refuses an expiresIn outside 300..30000 or not a whole number', async () => {
     const owner = await user('enterprise');
     const image = await upload(owner, await png(300, 300));
-    for (const e of [299, 30_001, -1, 0, 300.5, '300', 1e12, null, true]) {
+    const refused = [299, 30_001, -1, 0, 300.5, '300', 1e12, null, true];
+    const answers = [];
+    for (const e of refused) {
       const result = await server.gql(EXPIRING, { id: image.id, e }, owner.token);
-      expect(result.errors?.[0]?.extensions?.code, String(e)).toBe('BAD_USER_INPUT');
       expect(result.data?.createExpiringLink ?? null, String(e)).toBeNull();
+      answers.push({ e, code: result.errors?.[0]?.extensions?.code });
     }
+    // a value GraphQL itself cannot coerce to Int is the client's mistake too, not an internal error
+    expect(answers).toEqual(refused.map((e) => ({ e, code: 'BAD_USER_INPUT' })));
     for (const e of [300, 30_000]) expect((await server.gql(EXPIRING, { id: image.id, e }, owner.token)).errors, String(e)).toBeUndefined();
   });
 
@@ -355,5 +361,18 @@ describe('deleteImage', () => {
     expect((await fetchImage(owner, image.id)).id).toBe(image.id);
     expect((await get(image.originalUrl!)).status).toBe(200);
     expect((await server.mediaFiles()).filter((f) => f.includes(image.id)).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('an image whose stored files are gone', () => {
+  it('answers 404 NOT_FOUND as JSON, not dressed as an image', async () => {
+    const owner = await user('premium');
+    const image = await upload(owner, await png(300, 300));
+    for (const file of (await server.mediaFiles()).filter((f) => f.includes(image.id))) await rm(join(server.mediaDir, file));
+    for (const link of [thumb(image, 200), image.originalUrl!]) {
+      const response = await expectError(link, 404, 'NOT_FOUND');
+      expect(response.headers.get('etag'), link).toBeNull();
+      expect(response.headers.get('cache-control'), link).toBe('no-store');
+    }
   });
 });
