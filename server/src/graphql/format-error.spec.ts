@@ -19,7 +19,7 @@ describe(createFormatError.name, () => {
 
   it('masks anything else, keeping no message, SQL or stack', () => {
     const error = new Error('relation "users" does not exist at SELECT password_hash …');
-    const formatted = format({ message: error.message, extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x'] } }, thrownInResolver(error));
+    const formatted = format({ message: error.message, path: ['x'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x'] } }, thrownInResolver(error));
     expect(formatted).toEqual({ message: 'Internal server error', path: ['x'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   });
 
