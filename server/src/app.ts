@@ -42,6 +42,8 @@ export async function createApp(deps: AppDeps, httpServer: Server): Promise<App>
 
   const app = express();
   app.disable('x-powered-by');
+  // file routes set their own ETags; Express's would tag error bodies too
+  app.set('etag', false);
   app.set('trust proxy', 'loopback');
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

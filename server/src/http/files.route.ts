@@ -108,6 +108,6 @@ async function send(deps: AppDeps, req: Request, res: Response, image: ServedIma
 }
 
 function fail(res: Response, status: number, code: string, message: string): void {
-  for (const header of ['ETag', 'Content-Disposition', 'Content-Length']) res.removeHeader(header);
+  for (const header of ['Content-Type', 'ETag', 'Content-Disposition', 'Content-Length']) res.removeHeader(header);
   res.status(status).set('Cache-Control', 'no-store').json({ error: { code, message } });
 }

@@ -43,7 +43,8 @@ export class Image {
   @Property({ type: 'integer' })
   bytes!: number;
 
+  // milliseconds, like a JS Date: the list cursor carries this value and must match it exactly
   @Field(() => Date)
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   createdAt!: Date;
 }

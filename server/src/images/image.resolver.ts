@@ -1,22 +1,21 @@
-import type { FileUpload } from 'graphql-upload/processRequest.mjs';
-import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { viewerOf, type Context } from '../graphql/context.js';
 import { Image } from './image.entity.js';
 import { ImageConnection, Thumbnail } from './image.types.js';
+import { UploadScalar, type UploadRef } from './upload.scalar.js';
 
 @Resolver(() => Image)
 export class ImageResolver {
   @Authorized()
   @Mutation(() => Image, { description: 'PNG or JPEG, decided from the bytes. Send `Apollo-Require-Preflight: true`.' })
-  async uploadImage(@Arg('file', () => GraphQLUpload) file: Promise<FileUpload>, @Ctx() ctx: Context): Promise<Image> {
+  async uploadImage(@Arg('file', () => UploadScalar) file: UploadRef, @Ctx() ctx: Context): Promise<Image> {
     const [image] = await ctx.services.images.upload(viewerOf(ctx), [file]);
     return image!;
   }
 
   @Authorized()
   @Mutation(() => [Image], { description: 'All or nothing: one bad file stores none of them.' })
-  uploadImages(@Arg('files', () => [GraphQLUpload]) files: Promise<FileUpload>[], @Ctx() ctx: Context): Promise<Image[]> {
+  uploadImages(@Arg('files', () => [UploadScalar]) files: UploadRef[], @Ctx() ctx: Context): Promise<Image[]> {
     return ctx.services.images.upload(viewerOf(ctx), files);
   }
 

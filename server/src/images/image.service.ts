@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FileUpload } from 'graphql-upload/processRequest.mjs';
+import type { UploadRef } from './upload.scalar.js';
 import { AppError, BadUserInputError, NotFoundError } from '../graphql/errors.js';
 import { LinkUrls } from '../links/link-urls.js';
 import type { Clock } from '../shared/clock.js';
@@ -13,7 +14,7 @@ import { makeThumbnails, probeImage, thumbnailDimensions } from './image-process
 import { Image } from './image.entity.js';
 import type { ImageConnection, Thumbnail } from './image.types.js';
 import type { ProcessingPool } from './processing-pool.js';
-import { stageUpload, type StagedFile } from './upload-staging.js';
+import { stageUpload, toUploadError, type StagedFile } from './upload-staging.js';
 
 export const DEFAULT_PAGE = 20;
 export const MAX_PAGE = 100;
@@ -38,14 +39,17 @@ export class ImageService {
    * Stores a batch of uploads for the viewer, all or nothing: every file is checked and its thumbnails
    * written before any row is committed, and on any failure every file written so far is removed.
    */
-  async upload(viewer: User, uploads: Promise<FileUpload>[]): Promise<Image[]> {
+  async upload(viewer: User, uploads: UploadRef[]): Promise<Image[]> {
     if (uploads.length === 0) throw new BadUserInputError('No files were sent', { field: 'files' });
     const staged: StagedFile[] = [];
     const images: Image[] = [];
     try {
       for (const [index, upload] of uploads.entries()) {
         try {
-          images.push(await this.storeOne(viewer, await upload, staged));
+          const file = await upload.file.catch((error: unknown) => {
+            throw toUploadError(error, this.limits.maxUploadBytes);
+          });
+          images.push(await this.storeOne(viewer, file, staged));
         } catch (error) {
           throw uploads.length > 1 && error instanceof AppError ? withIndex(error, index) : error;
         }
@@ -61,7 +65,7 @@ export class ImageService {
   }
 
   private async storeOne(viewer: User, upload: FileUpload, staged: StagedFile[]): Promise<Image> {
-    const file = await stageUpload(upload.createReadStream(), this.limits.uploadTmpDir, this.limits.maxUploadBytes);
+    const file = await stageUpload(() => upload.createReadStream(), this.limits.uploadTmpDir, this.limits.maxUploadBytes);
     staged.push(file);
     const maxPixels = this.limits.maxImagePixels;
     const { probed, thumbnails } = await this.pool.run(async () => {

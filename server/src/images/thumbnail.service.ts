@@ -22,18 +22,24 @@ export class ThumbnailService {
 
   /** The thumbnail's bytes, or `undefined` when the original is gone too. */
   async get(image: ThumbnailSource, height: number): Promise<Buffer | undefined> {
+    const key = `${image.id}/${height}`;
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
     const stored = await this.files.readThumbnail(image, height);
     if (stored) return stored;
-    const key = `${image.id}/${height}`;
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = this.generate(image, height).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
+    // re-check after the read: another request may have started generating meanwhile
+    let generating = this.inFlight.get(key);
+    if (!generating) {
+      generating = this.generate(image, height).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, generating);
     }
-    return pending;
+    return generating;
   }
 
   private async generate(image: ThumbnailSource, height: number): Promise<Buffer | undefined> {
+    // a request that read "missing" just before another finished generating would otherwise redo it
+    const written = await this.files.readThumbnail(image, height);
+    if (written) return written;
     const original = await this.files.readOriginal(image);
     if (!original) return undefined;
     const [thumbnail] = await this.pool.run(() => makeThumbnails(original, image, [height], this.maxPixels));

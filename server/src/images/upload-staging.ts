@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BadUserInputError, ServiceUnavailableError } from '../graphql/errors.js';
+import { AppError, BadUserInputError, ServiceUnavailableError } from '../graphql/errors.js';
 import { ImageRejectedError } from './image-processor.js';
 
 export interface StagedFile {
@@ -19,7 +19,7 @@ class TooLargeSignal extends Error {}
  * Streams an upload to a file of its own in the staging folder, counting bytes as they pass and
  * stopping at the limit, so an oversized upload never sits whole in memory or on disk.
  */
-export async function stageUpload(source: Readable, dir: string, maxBytes: number): Promise<StagedFile> {
+export async function stageUpload(openSource: () => Readable, dir: string, maxBytes: number): Promise<StagedFile> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${randomUUID()}.upload`);
   const remove = () => rm(path, { force: true });
@@ -31,10 +31,11 @@ export async function stageUpload(source: Readable, dir: string, maxBytes: numbe
     },
   });
   try {
-    await pipeline(source, counter, createWriteStream(path, { flags: 'wx' }));
+    // graphql-upload throws from createReadStream when the file already failed while arriving (413)
+    await pipeline(openSource(), counter, createWriteStream(path, { flags: 'wx' }));
   } catch (error) {
     await remove();
-    throw uploadError(error, maxBytes);
+    throw toUploadError(error, maxBytes);
   }
   if (bytes === 0) {
     await remove();
@@ -43,15 +44,19 @@ export async function stageUpload(source: Readable, dir: string, maxBytes: numbe
   return { path, bytes, remove };
 }
 
-function uploadError(error: unknown, maxBytes: number): Error {
-  if (error instanceof TooLargeSignal || (error as { status?: number }).status === 413) {
-    return new ImageRejectedError('TOO_LARGE', `the limit is ${maxBytes} bytes`);
-  }
+/**
+ * What a failed upload means to the client. Errors of our own disk are ours (SERVICE_UNAVAILABLE, or
+ * masked); everything else came from the request: too large, cut short, or malformed multipart.
+ */
+export function toUploadError(error: unknown, maxBytes: number): Error {
+  if (error instanceof AppError) return error;
   const status = (error as { status?: number }).status;
-  if (status === 499 || status === 400) return new BadUserInputError('The upload did not arrive whole', { reason: 'INCOMPLETE_UPLOAD' });
+  if (error instanceof TooLargeSignal || status === 413) return new ImageRejectedError('TOO_LARGE', `the limit is ${maxBytes} bytes`);
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'ENOENT') {
+  if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'ENOENT' || code === 'EDQUOT') {
     return new ServiceUnavailableError('Uploads cannot be stored right now');
   }
-  return error as Error;
+  if (typeof code === 'string' && code.startsWith('E')) return error as Error;
+  if (status === 499) return new BadUserInputError('The upload did not arrive whole', { reason: 'INCOMPLETE_UPLOAD' });
+  return new BadUserInputError('The upload could not be read', { reason: 'MALFORMED_UPLOAD' });
 }

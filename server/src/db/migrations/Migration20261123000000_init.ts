@@ -21,7 +21,7 @@ export class Migration20261123000000_init extends Migration {
 
     this.addSql(`create table "images" (
       "id" uuid not null, "owner_id" uuid not null, "filename" text not null, "format" text not null,
-      "width" int not null, "height" int not null, "bytes" int not null, "created_at" timestamptz not null,
+      "width" int not null, "height" int not null, "bytes" int not null, "created_at" timestamptz(3) not null,
       primary key ("id"));`);
     this.addSql(`alter table "images" add constraint "images_format_check" check ("format" in ('PNG', 'JPEG'));`);
     this.addSql(`create index "images_owner_created_id_index" on "images" ("owner_id", "created_at" desc, "id" desc);`);
