@@ -14,6 +14,7 @@ import { authenticate } from './auth/auth.service.js';
 import { createContext, type AppDeps, type Context } from './graphql/context.js';
 import { toAppError, createFormatError } from './graphql/format-error.js';
 import { createSchema } from './graphql/schema.js';
+import { adminUiRouter } from './http/admin-ui.route.js';
 import { filesRouter } from './http/files.route.js';
 
 export interface App {
@@ -49,6 +50,7 @@ export async function createApp(deps: AppDeps, httpServer: Server): Promise<App>
     res.json({ status: 'ok' });
   });
   app.use(filesRouter(deps));
+  app.use(adminUiRouter(config.adminUiDir, config.publicUrl));
   app.use(
     '/graphql',
     // bearer tokens, never cookies: any origin may call the API, as Apollo Sandbox does

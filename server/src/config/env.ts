@@ -59,6 +59,8 @@ const EnvSchema = z
     IMAGE_WORKERS: integer(1, 64).default(availableParallelism()),
     /** Image jobs allowed to wait for a worker before uploads are refused with RATE_LIMITED. */
     IMAGE_QUEUE_LIMIT: integer(0, 10_000).default(64),
+    /** Folder of the built admin app, served at /admin. */
+    ADMIN_UI_DIR: z.string().default(resolve(import.meta.dirname, '../../../admin-ui/dist')),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -97,6 +99,7 @@ export interface Config {
   imageWorkers: number;
   imageQueueLimit: number;
   logLevel: Env['LOG_LEVEL'];
+  adminUiDir: string;
 }
 
 export class ConfigError extends Error {
@@ -138,5 +141,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     imageWorkers: env.IMAGE_WORKERS,
     imageQueueLimit: env.IMAGE_QUEUE_LIMIT,
     logLevel: env.LOG_LEVEL,
+    adminUiDir: resolve(env.ADMIN_UI_DIR),
   };
 }

@@ -1,4 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
 import type { AuthTokens } from '../auth/auth-token.js';
 import { AuthService } from '../auth/auth.service.js';
 import type { Config } from '../config/env.js';
@@ -41,6 +42,12 @@ export interface Context {
   em: EntityManager;
   viewer: User | undefined;
   services: Services;
+  /** Per-request batching, so list fields cost one query per page, not one per row. */
+  loaders: Loaders;
+}
+
+export interface Loaders {
+  tierUserCount: DataLoader<string, number>;
 }
 
 export function createContext(deps: AppDeps, em: EntityManager, viewer: User | undefined): Context {
@@ -50,12 +57,14 @@ export function createContext(deps: AppDeps, em: EntityManager, viewer: User | u
     maxImagePixels: config.maxImagePixels,
     uploadTmpDir: config.uploadTmpDir,
   });
+  const tiers = new TierService(em, clock);
   return {
     em,
     viewer,
+    loaders: { tierUserCount: new DataLoader((ids: readonly string[]) => tiers.userCounts(ids)) },
     services: {
       auth: new AuthService(em, deps.tokens),
-      tiers: new TierService(em, clock),
+      tiers,
       users: new UserService(em, clock, deps.files),
       images,
       links: new LinkService(images, deps.links, clock),

@@ -1,4 +1,6 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { User } from '../users/user.entity.js';
+import { ImageList, ImageListArgs } from './admin-image.args.js';
 import { viewerOf, type Context } from '../graphql/context.js';
 import { Image } from './image.entity.js';
 import { ImageConnection, Thumbnail } from './image.types.js';
@@ -29,6 +31,12 @@ export class ImageResolver {
     return ctx.services.images.list(viewerOf(ctx), first ?? undefined, after ?? undefined);
   }
 
+  @Authorized('ADMIN')
+  @Query(() => ImageList, { description: 'Admin only: every user’s images.' })
+  adminImages(@Args(() => ImageListArgs) args: ImageListArgs, @Ctx() ctx: Context): Promise<ImageList> {
+    return ctx.services.images.listAll(args);
+  }
+
   @Authorized()
   @Query(() => Image, { nullable: true })
   async image(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Image> {
@@ -39,6 +47,11 @@ export class ImageResolver {
   @Mutation(() => Boolean, { description: 'Deletes the image and its files; its links stop working.' })
   deleteImage(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     return ctx.services.images.delete(viewerOf(ctx), id);
+  }
+
+  @FieldResolver(() => User, { description: 'You, unless you are an admin looking at adminImages.' })
+  owner(@Root() image: Image): User {
+    return image.owner;
   }
 
   @FieldResolver(() => [Thumbnail])

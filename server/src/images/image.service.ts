@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FileUpload } from 'graphql-upload/processRequest.mjs';
 import type { UploadRef } from './upload.scalar.js';
 import { AppError, BadUserInputError, NotFoundError } from '../graphql/errors.js';
+import { checkPage, escapeLike, SortOrder } from '../graphql/list-args.js';
 import { LinkUrls } from '../links/link-urls.js';
 import type { Clock } from '../shared/clock.js';
 import { extensionOf, isUuid } from '../storage/paths.js';
 import type { User } from '../users/user.entity.js';
+import type { ImageList, ImageListArgs } from './admin-image.args.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { cleanFilename } from './filename.js';
 import type { ImageFiles } from './image-files.js';
@@ -110,6 +113,24 @@ export class ImageService {
       pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
       countTotal: () => this.em.count(Image, { owner: viewer.id }),
     };
+  }
+
+  /** Every user's images, for admins: offset pages with owner and tier loaded. */
+  async listAll(args: ImageListArgs): Promise<ImageList> {
+    const { offset, limit } = checkPage(args);
+    const where: FilterQuery<Image> = {};
+    const filter = args.filter;
+    if (filter?.ownerId) where.owner = isUuid(filter.ownerId) ? filter.ownerId : { $in: [] };
+    if (filter?.q) where.filename = { $ilike: `%${escapeLike(filter.q)}%` };
+    if (filter?.ids) where.id = { $in: filter.ids.filter(isUuid) };
+    const order = args.sort?.order === SortOrder.ASC ? 'asc' : 'desc';
+    const [nodes, totalCount] = await this.em.findAndCount(Image, where, {
+      populate: ['owner.tier'],
+      orderBy: [{ [args.sort?.field ?? 'createdAt']: order }, { id: order }],
+      offset,
+      limit,
+    });
+    return { nodes, totalCount };
   }
 
   /** The viewer's image; another user's image is "not found", exactly like a missing one. */

@@ -1,4 +1,4 @@
-import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../graphql/context.js';
 import { CreateTierInput, TierList, TierListArgs, UpdateTierInput } from './tier.args.js';
 import { Tier } from './tier.entity.js';
@@ -27,6 +27,12 @@ export class TierResolver {
   @Mutation(() => Tier)
   updateTier(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateTierInput) input: UpdateTierInput, @Ctx() ctx: Context): Promise<Tier> {
     return ctx.services.tiers.update(id, input);
+  }
+
+  @Authorized('ADMIN')
+  @FieldResolver(() => Int, { description: 'Admin only: how many users are on this tier.' })
+  userCount(@Root() tier: Tier, @Ctx() ctx: Context): Promise<number> {
+    return ctx.loaders.tierUserCount.load(tier.id);
   }
 
   @Authorized('ADMIN')

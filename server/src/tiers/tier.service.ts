@@ -74,6 +74,18 @@ export class TierService {
     return true;
   }
 
+  /** Users on each tier, in the order of `ids`, in one query. */
+  async userCounts(ids: readonly string[]): Promise<number[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return ids.map(() => 0);
+    // the driver expands an array parameter into a list: `in (?)` becomes `in ($1, $2, …)`
+    const rows = await this.em
+      .getConnection()
+      .execute<Array<{ tier_id: string; n: string }>>('select tier_id, count(*) as n from users where tier_id in (?) group by tier_id', [valid]);
+    const counts = new Map(rows.map((row) => [row.tier_id, Number(row.n)]));
+    return ids.map((id) => counts.get(id) ?? 0);
+  }
+
   getDefault(): Promise<Tier> {
     return this.get(BUILTIN_TIER_IDS.basic);
   }

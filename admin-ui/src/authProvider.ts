@@ -1,0 +1,59 @@
+import type { AuthProvider } from 'react-admin';
+import { print } from 'graphql';
+import { LoginMutation } from './dataProvider/documents';
+
+const STORAGE_KEY = 'image-api-admin';
+
+interface Session {
+  token: string;
+  expiresAt: string;
+  user: { id: string; username: string };
+}
+
+function readSession(): Session | undefined {
+  try {
+    const session = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as Session | null;
+    if (!session || Date.parse(session.expiresAt) <= Date.now()) return undefined;
+    return session;
+  } catch {
+    return undefined;
+  }
+}
+
+export const getToken = (): string | undefined => readSession()?.token;
+
+/** Logs in through the same `login` mutation as every client; only admins may use this app. */
+export const authProvider: AuthProvider = {
+  async login({ username, password }: { username: string; password: string }) {
+    const response = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: print(LoginMutation), variables: { username, password } }),
+    });
+    const body = (await response.json()) as { data?: { login: Session & { user: { isAdmin: boolean } } }; errors?: Array<{ message: string }> };
+    if (body.errors?.length || !body.data) throw new Error(body.errors?.[0]?.message ?? 'Login failed');
+    const { token, expiresAt, user } = body.data.login;
+    if (!user.isAdmin) throw new Error('This account is not an admin: only admins can use this app');
+    localStorage.setItem(STORAGE_KEY, JSON.stringify({ token, expiresAt, user: { id: user.id, username: user.username } }));
+  },
+  async logout() {
+    localStorage.removeItem(STORAGE_KEY);
+  },
+  async checkAuth() {
+    if (!readSession()) throw new Error('Please log in');
+  },
+  async checkError(error: { status?: number }) {
+    if (error?.status === 401) {
+      localStorage.removeItem(STORAGE_KEY);
+      throw new Error('Your session has ended, please log in again');
+    }
+  },
+  async getIdentity() {
+    const session = readSession();
+    if (!session) throw new Error('Not logged in');
+    return { id: session.user.id, fullName: session.user.username };
+  },
+  async getPermissions() {
+    return readSession() ? 'admin' : undefined;
+  },
+};

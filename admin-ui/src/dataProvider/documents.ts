@@ -1,0 +1,154 @@
+import { graphql } from '../gql';
+
+// Every operation the app sends, typed against schema.graphql by `pnpm codegen`.
+
+export const TierFields = graphql(`
+  fragment TierFields on Tier {
+    id
+    name
+    thumbnailHeights
+    originalLink
+    expiringLinks
+    builtin
+    userCount
+    createdAt
+    updatedAt
+  }
+`);
+
+export const TiersQuery = graphql(`
+  query Tiers($offset: Int, $limit: Int, $sort: TierSort, $filter: TierFilter) {
+    tiers(offset: $offset, limit: $limit, sort: $sort, filter: $filter) {
+      nodes {
+        ...TierFields
+      }
+      totalCount
+    }
+  }
+`);
+
+export const TierQuery = graphql(`
+  query Tier($id: ID!) {
+    tier(id: $id) {
+      ...TierFields
+    }
+  }
+`);
+
+export const CreateTierMutation = graphql(`
+  mutation CreateTier($input: CreateTierInput!) {
+    createTier(input: $input) {
+      ...TierFields
+    }
+  }
+`);
+
+export const UpdateTierMutation = graphql(`
+  mutation UpdateTier($id: ID!, $input: UpdateTierInput!) {
+    updateTier(id: $id, input: $input) {
+      ...TierFields
+    }
+  }
+`);
+
+export const DeleteTierMutation = graphql(`
+  mutation DeleteTier($id: ID!) {
+    deleteTier(id: $id)
+  }
+`);
+
+export const UserFields = graphql(`
+  fragment UserFields on User {
+    id
+    username
+    isAdmin
+    createdAt
+    updatedAt
+    tier {
+      id
+      name
+    }
+  }
+`);
+
+export const UsersQuery = graphql(`
+  query Users($offset: Int, $limit: Int, $sort: UserSort, $filter: UserFilter) {
+    users(offset: $offset, limit: $limit, sort: $sort, filter: $filter) {
+      nodes {
+        ...UserFields
+      }
+      totalCount
+    }
+  }
+`);
+
+export const UserQuery = graphql(`
+  query User($id: ID!) {
+    user(id: $id) {
+      ...UserFields
+    }
+  }
+`);
+
+export const CreateUserMutation = graphql(`
+  mutation CreateUser($input: CreateUserInput!) {
+    createUser(input: $input) {
+      ...UserFields
+    }
+  }
+`);
+
+export const UpdateUserMutation = graphql(`
+  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {
+    updateUser(id: $id, input: $input) {
+      ...UserFields
+    }
+  }
+`);
+
+export const DeleteUserMutation = graphql(`
+  mutation DeleteUser($id: ID!) {
+    deleteUser(id: $id)
+  }
+`);
+
+export const ImagesQuery = graphql(`
+  query AdminImages($offset: Int, $limit: Int, $sort: ImageSort, $filter: ImageFilter) {
+    adminImages(offset: $offset, limit: $limit, sort: $sort, filter: $filter) {
+      nodes {
+        id
+        filename
+        format
+        width
+        height
+        bytes
+        createdAt
+        owner {
+          id
+          username
+        }
+        thumbnails {
+          size
+          width
+          height
+          url
+        }
+      }
+      totalCount
+    }
+  }
+`);
+
+export const LoginMutation = graphql(`
+  mutation Login($username: String!, $password: String!) {
+    login(username: $username, password: $password) {
+      token
+      expiresAt
+      user {
+        id
+        username
+        isAdmin
+      }
+    }
+  }
+`);
