@@ -19,6 +19,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
     testTimeout: 60_000,
+    // the browser needs more than the default second to load lazy chunks on a busy 2-core machine
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     hookTimeout: 240_000,
     reporters: ['default', './test/summary-reporter.ts'],
   },
