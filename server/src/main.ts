@@ -20,7 +20,10 @@ async function main(): Promise<void> {
     // shown once: only the hash is stored
     console.log(`\nCreated admin account "${server.admin.username}" with password: ${server.admin.generatedPassword}\n`);
   }
-  logger.info({ graphql: `${config.publicUrl}/graphql` }, `image API ready at ${config.publicUrl}/graphql`);
+  logger.info(
+    { graphql: `${config.publicUrl}/graphql`, admin: `${config.publicUrl}/admin/` },
+    `image API ready at ${config.publicUrl}/graphql, admin app at ${config.publicUrl}/admin/`,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
