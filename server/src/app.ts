@@ -9,13 +9,21 @@ import {
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
+import { GraphQLError } from 'graphql';
 import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
+import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth/auth.service.js';
 import { createContext, type AppDeps, type Context } from './graphql/context.js';
 import { toAppError, createFormatError } from './graphql/format-error.js';
 import { createSchema } from './graphql/schema.js';
 import { adminUiRouter } from './http/admin-ui.route.js';
 import { filesRouter } from './http/files.route.js';
+import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin.js';
+import { httpMetrics, metricsRoute, routeOf } from './observability/http-metrics.js';
+import { healthRoutes } from './observability/readiness.js';
+import { currentRequestId, requestScope } from './shared/request-scope.js';
+
+const CONTEXT_ERROR_STATUS: Partial<Record<string, number>> = { UNAUTHENTICATED: 401, SERVICE_UNAVAILABLE: 503 };
 
 export interface App {
   express: express.Express;
@@ -23,7 +31,7 @@ export interface App {
 }
 
 /** Builds the HTTP app around the shared deps; the caller owns the HTTP server and listening. */
-export async function createApp(deps: AppDeps, httpServer: Server): Promise<App> {
+export async function createApp(deps: AppDeps, httpServer: Server, isStopping: () => boolean): Promise<App> {
   const { config, logger } = deps;
   const apollo = new ApolloServer<Context>({
     schema: await createSchema(),
@@ -36,6 +44,7 @@ export async function createApp(deps: AppDeps, httpServer: Server): Promise<App>
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // no @cacheControl hints are used, and the plugin costs real time on large lists
       ApolloServerPluginCacheControlDisabled(),
+      graphqlMetricsPlugin(deps.metrics),
       config.isProduction ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
   });
@@ -46,9 +55,21 @@ export async function createApp(deps: AppDeps, httpServer: Server): Promise<App>
   // file routes set their own ETags; Express's would tag error bodies too
   app.set('etag', false);
   app.set('trust proxy', 'loopback');
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.use(requestScope());
+  app.use(httpMetrics(deps.metrics));
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: () => currentRequestId() ?? 'none',
+      quietReqLogger: true,
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(routeOf(req.url ?? '')) },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      // the path only: a link's query string holds its signature, which is as good as the file
+      serializers: { req: (req) => ({ method: req.method, path: String(req.url).split('?')[0] }), res: (res) => ({ status: res.statusCode }) },
+    }),
+  );
+  app.use(healthRoutes({ orm: deps.orm, storage: deps.files.storage, logger, isStopping }));
+  app.use(metricsRoute(deps.metrics, config.metricsToken));
   app.use(filesRouter(deps));
   app.use(adminUiRouter(config.adminUiDir, config.publicUrl));
   app.use(
@@ -63,8 +84,12 @@ export async function createApp(deps: AppDeps, httpServer: Server): Promise<App>
         try {
           return createContext(deps, em, await authenticate(em, deps.tokens, req.headers.authorization));
         } catch (error) {
-          // Apollo answers a throwing context function with a 500; keep our codes instead
-          throw toAppError(error) ?? error;
+          // Apollo answers a throwing context function with a 500; keep our codes, with the HTTP status
+          // that tells clients (the admin app among them) to sign in again or retry
+          const known = toAppError(error);
+          if (!known) throw error;
+          const status = CONTEXT_ERROR_STATUS[known.code];
+          throw status ? new GraphQLError(known.message, { extensions: { ...known.extensions, http: { status } } }) : known;
         }
       },
     }),

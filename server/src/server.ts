@@ -10,12 +10,13 @@ import { createOrm, migrate } from './db/orm.js';
 import type { AppDeps } from './graphql/context.js';
 import { ImageFiles } from './images/image-files.js';
 import { ProcessingPool } from './images/processing-pool.js';
+import { Metrics } from './observability/metrics.js';
 import { ThumbnailService } from './images/thumbnail.service.js';
 import { LinkSigner } from './links/link-signer.js';
 import { LinkUrls } from './links/link-urls.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
-import { LocalStorage } from './storage/local-storage.js';
+import { createStorage } from './storage/create-storage.js';
 import { ensureAdmin, type BootstrapResult } from './users/admin-bootstrap.js';
 
 export interface RunningServer {
@@ -54,10 +55,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await migrate(orm);
     const admin = await ensureAdmin(orm.em.fork(), config.admin, logger);
 
-    const storage = new LocalStorage(config.mediaDir);
+    const storage = createStorage(config);
     await storage.init();
     const files = new ImageFiles(storage);
-    const pool = new ProcessingPool(config.imageWorkers, config.imageQueueLimit);
+    const metrics = new Metrics();
+    const pool = new ProcessingPool(config.imageWorkers, config.imageQueueLimit, {
+      waited: (seconds) => metrics.imageQueueWait.observe(seconds),
+      ran: (trigger, seconds) => metrics.imageProcessing.observe({ trigger }, seconds),
+    });
+    metrics.gauge('image_processing_queue_depth', 'Image jobs waiting for a worker', () => pool.stats.waiting);
+    metrics.gauge('image_processing_running', 'Image jobs holding a worker', () => pool.stats.running);
     const deps: AppDeps = {
       config,
       orm,
@@ -68,13 +75,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       tokens: new AuthTokens(secrets.authSecret, config.authTokenTtlSeconds, clock),
       clock,
       logger,
+      metrics,
     };
 
     const httpServer = createServer();
     // a slow client may hold a socket only so long (slowloris); uploads get two minutes in all
     httpServer.headersTimeout = 20_000;
     httpServer.requestTimeout = 120_000;
-    const app = await createApp(deps, httpServer);
+    let stopping = false;
+    const app = await createApp(deps, httpServer, () => stopping);
     httpServer.on('request', app.express);
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -89,6 +98,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       httpServer,
       admin,
       async stop() {
+        stopping = true;
         await app.apollo.stop();
         await ormToClose.close(true);
         await embedded?.stop();

@@ -5,7 +5,15 @@ interface GraphQLErrorLike {
   extensions?: { code?: string; field?: string };
 }
 
-const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, BAD_USER_INPUT: 400 };
+const STATUS: Record<string, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  BAD_USER_INPUT: 400,
+  RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
+};
 
 /**
  * Turns what ra-data-graphql throws into the HttpError react-admin understands: 401 logs out, and an

@@ -61,12 +61,37 @@ const EnvSchema = z
     IMAGE_QUEUE_LIMIT: integer(0, 10_000).default(64),
     /** Folder of the built admin app, served at /admin. */
     ADMIN_UI_DIR: z.string().default(resolve(import.meta.dirname, '../../../admin-ui/dist')),
+    /** Bearer token that GET /metrics requires; unset leaves /metrics open (keep it off the public network then). */
+    METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must have at least 16 characters').optional()),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Where image files live: `local` (folder under DATA_DIR) or `s3` (a bucket, see S3_*). */
+    STORAGE: z.enum(['local', 's3']).default('local'),
+    /** Bucket for STORAGE=s3; required then. */
+    S3_BUCKET: optionalText.pipe(
+      z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens').optional(),
+    ),
+    /** Region of S3_BUCKET. */
+    S3_REGION: optionalText.pipe(z.string().default('us-east-1')),
+    /** URL of an S3-compatible service (MinIO, R2…); unset means AWS. */
+    S3_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+    /** Access key for S3; set both or neither (neither uses the AWS default chain: env, profile, instance role). */
+    S3_ACCESS_KEY_ID: optionalText,
+    /** Secret of S3_ACCESS_KEY_ID. */
+    S3_SECRET_ACCESS_KEY: optionalText,
+    /** `true` addresses the bucket in the path (http://host/bucket/key), as MinIO and most self-hosted services need. */
+    S3_FORCE_PATH_STYLE: optionalText.pipe(z.stringbool({ error: 'must be true or false' }).default(false)),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ADMIN_USERNAME) !== Boolean(env.ADMIN_PASSWORD)) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'set ADMIN_USERNAME and ADMIN_PASSWORD together' });
+    }
+    if (env.STORAGE === 's3' && !env.S3_BUCKET) {
+      ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'is required when STORAGE=s3' });
+    }
+    if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+      const missing = env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together' });
     }
     if (env.NODE_ENV === 'production') {
       for (const key of ['AUTH_SECRET', 'LINK_SIGNING_KEYS'] as const) {
@@ -76,6 +101,17 @@ const EnvSchema = z
   });
 
 export type Env = z.output<typeof EnvSchema>;
+
+export type StorageConfig =
+  | { driver: 'local'; dir: string }
+  | {
+      driver: 's3';
+      bucket: string;
+      region: string;
+      endpoint: string | undefined;
+      forcePathStyle: boolean;
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+    };
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -99,7 +135,9 @@ export interface Config {
   imageWorkers: number;
   imageQueueLimit: number;
   logLevel: Env['LOG_LEVEL'];
+  metricsToken: string | undefined;
   adminUiDir: string;
+  storage: StorageConfig;
 }
 
 export class ConfigError extends Error {
@@ -141,6 +179,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     imageWorkers: env.IMAGE_WORKERS,
     imageQueueLimit: env.IMAGE_QUEUE_LIMIT,
     logLevel: env.LOG_LEVEL,
+    metricsToken: env.METRICS_TOKEN,
     adminUiDir: resolve(env.ADMIN_UI_DIR),
+    storage:
+      env.STORAGE === 's3'
+        ? {
+            driver: 's3',
+            bucket: env.S3_BUCKET!,
+            region: env.S3_REGION,
+            endpoint: env.S3_ENDPOINT,
+            forcePathStyle: env.S3_FORCE_PATH_STYLE,
+            credentials:
+              env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+                ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
+                : undefined,
+          }
+        : { driver: 'local', dir: resolve(dataDir, 'media') },
   };
 }

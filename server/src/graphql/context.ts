@@ -10,6 +10,7 @@ import type { ThumbnailService } from '../images/thumbnail.service.js';
 import type { LinkUrls } from '../links/link-urls.js';
 import { LinkService } from '../links/link.service.js';
 import type { Clock } from '../shared/clock.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../shared/logger.js';
 import { TierService } from '../tiers/tier.service.js';
 import type { User } from '../users/user.entity.js';
@@ -27,6 +28,7 @@ export interface AppDeps {
   tokens: AuthTokens;
   clock: Clock;
   logger: Logger;
+  metrics: Metrics;
 }
 
 export interface Services {
@@ -56,6 +58,11 @@ export function createContext(deps: AppDeps, em: EntityManager, viewer: User | u
     maxUploadBytes: config.maxUploadBytes,
     maxImagePixels: config.maxImagePixels,
     uploadTmpDir: config.uploadTmpDir,
+  }, (stored) => {
+    for (const image of stored) {
+      deps.metrics.imagesUploaded.inc({ format: image.format });
+      deps.metrics.uploadedBytes.inc(image.bytes);
+    }
   });
   const tiers = new TierService(em, clock);
   return {

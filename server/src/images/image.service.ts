@@ -36,6 +36,8 @@ export class ImageService {
     private readonly links: LinkUrls,
     private readonly clock: Clock,
     private readonly limits: ImageLimits,
+    /** Told of every committed batch (the upload metrics). */
+    private readonly onStored: (images: readonly Image[]) => void = () => {},
   ) {}
 
   /**
@@ -58,6 +60,7 @@ export class ImageService {
         }
       }
       await this.em.persist(images).flush();
+      this.onStored(images);
       return images;
     } catch (error) {
       await this.files.removeAll(images);

@@ -1,4 +1,14 @@
+import { performance } from 'node:perf_hooks';
 import { RateLimitedError } from '../graphql/errors.js';
+
+/** What started an image job: an upload, a first request for a missing thumbnail, or a background job. */
+export type ImageJobTrigger = 'upload' | 'lazy' | 'background';
+
+/** Sees how long jobs wait and run (the metrics hang here). */
+export interface ProcessingObserver {
+  waited(seconds: number): void;
+  ran(trigger: ImageJobTrigger, seconds: number): void;
+}
 
 /**
  * Bounds the image work in flight. Decodes run on libuv's threads, so more jobs than cores only
@@ -11,19 +21,24 @@ export class ProcessingPool {
   constructor(
     private readonly workers: number,
     private readonly queueLimit: number,
+    private readonly observer?: ProcessingObserver,
   ) {}
 
   /** Runs job when a worker is free; throws RateLimitedError at once when the queue is full. */
-  async run<T>(job: () => Promise<T>): Promise<T> {
+  async run<T>(job: () => Promise<T>, trigger: ImageJobTrigger = 'upload'): Promise<T> {
+    const queuedAt = performance.now();
     if (this.running >= this.workers) {
       if (this.waiting.length >= this.queueLimit) throw new RateLimitedError('The image processing queue is full, try again shortly');
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.running++;
     }
+    const startedAt = performance.now();
+    this.observer?.waited((startedAt - queuedAt) / 1000);
     try {
       return await job();
     } finally {
+      this.observer?.ran(trigger, (performance.now() - startedAt) / 1000);
       const next = this.waiting.shift();
       // hand the slot straight to the next job, so running never dips and lets a newcomer jump the queue
       if (next) next();

@@ -42,7 +42,7 @@ export class ThumbnailService {
     if (written) return written;
     const original = await this.files.readOriginal(image);
     if (!original) return undefined;
-    const [thumbnail] = await this.pool.run(() => makeThumbnails(original, image, [height], this.maxPixels));
+    const [thumbnail] = await this.pool.run(() => makeThumbnails(original, image, [height], this.maxPixels), 'lazy');
     await this.files.writeThumbnails(image, [thumbnail!]);
     this.generated++;
     return thumbnail!.data;

@@ -63,6 +63,7 @@ describe('admin operations need an admin', () => {
     createUser: () => ({ query: CREATE_USER, variables: { input: { username: `by-user-${tok()}`, password: 'password-123', isAdmin: true } } }),
     updateUser: () => ({ query: UPDATE_USER, variables: { id: user.id, input: { isAdmin: true, tierId: BUILTIN_TIER_IDS.enterprise } } }),
     deleteUser: () => ({ query: DELETE_USER, variables: { id: victim.id } }),
+    adminImages: () => ({ query: `{ adminImages { totalCount nodes { id } } }` }),
   };
 
   it('lists every operation of the live schema that is not public', async () => {

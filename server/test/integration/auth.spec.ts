@@ -54,6 +54,9 @@ describe('tokens', () => {
     for (const token of [none, tampered, 'garbage', `${user.token}x`]) {
       const result = await server.gql(ME, {}, token);
       expect(result.errors?.[0]?.extensions?.code, token).toBe('UNAUTHENTICATED');
+      // a 401 is what tells clients such as the admin app to sign in again
+      expect(result.status, token).toBe(401);
+      expect(result.errors?.[0]?.extensions, token).not.toHaveProperty('http');
       expect(result.data ?? null).toBeNull();
     }
   });
@@ -73,7 +76,9 @@ describe('tokens', () => {
     const user = await server.createUser();
     const changed = await server.gql(`mutation($id: ID!) { updateUser(id: $id, input: { password: "a-new-password" }) { id } }`, { id: user.id }, server.adminToken);
     expect(changed.errors).toBeUndefined();
-    expect((await server.gql(ME, {}, user.token)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const revoked = await server.gql(ME, {}, user.token);
+    expect(revoked.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(revoked.status).toBe(401);
     expect(await server.login(user.username, 'a-new-password')).toBeTruthy();
   });
 });

@@ -10,6 +10,7 @@ import { ManualClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { BUILTIN_TIER_IDS } from '../../src/tiers/tier.entity.js';
 import { freePort } from './free-port.js';
+import { S3Buckets, S3RVER_CREDENTIALS } from './s3-server.js';
 
 export { BUILTIN_TIER_IDS };
 
@@ -43,6 +44,8 @@ export interface TestUser {
 export interface TestServerOptions {
   /** Extra environment variables for the server's config. */
   env?: Record<string, string>;
+  /** Collects the server's log lines (parsed JSON, level info and up) here instead of discarding them. */
+  logLines?: Array<Record<string, unknown>>;
 }
 
 /**
@@ -61,6 +64,8 @@ export class TestServer {
     private readonly database: string,
     private readonly pool: pg.Pool,
     private readonly adminUrl: string,
+    /** With TEST_STORAGE=s3, the bucket of this server alone on the shared s3rver. */
+    private readonly s3: { buckets: S3Buckets; bucket: string } | undefined,
   ) {}
 
   static async start(options: TestServerOptions = {}): Promise<TestServer> {
@@ -73,6 +78,7 @@ export class TestServer {
     const databaseUrl = withDatabase(adminUrl, database);
     const dataDir = await mkdtemp(join(tmpdir(), 'imageapi-test-'));
     const port = await freePort();
+    const s3 = await createTestBucket();
     const config = loadConfig({
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
@@ -84,17 +90,25 @@ export class TestServer {
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
       LOG_LEVEL: 'silent',
+      ...(s3 && {
+        STORAGE: 's3',
+        S3_BUCKET: s3.bucket,
+        S3_ENDPOINT: inject('s3Endpoint'),
+        S3_FORCE_PATH_STYLE: 'true',
+        S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+        S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      }),
       ...options.env,
     });
     const holder: { queries?: string[] } = {};
     const clock = new ManualClock(new Date('2026-06-01T12:00:00Z'));
     const server = await startServer(config, {
       clock,
-      logger: createLogger('silent'),
+      logger: options.logLines ? createLogger('info', { write: (line: string) => void options.logLines!.push(JSON.parse(line)) }) : createLogger('silent'),
       onQuery: (sql) => holder.queries?.push(sql),
     });
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    const testServer = new TestServer(server, clock, dataDir, database, pool, adminUrl);
+    const testServer = new TestServer(server, clock, dataDir, database, pool, adminUrl, s3);
     holder.queries = testServer.queries;
     testServer.adminToken = await testServer.login(ADMIN.username, ADMIN.password);
     return testServer;
@@ -187,9 +201,14 @@ export class TestServer {
     return Number(row!.n);
   }
 
-  /** Every file under the media folder, as paths relative to it. */
+  /** Every stored file, as keys ('originals/ab/….png'): the objects in the bucket, or the files under the media folder. */
   async mediaFiles(): Promise<string[]> {
-    return listFiles(this.mediaDir);
+    return this.s3 ? this.s3.buckets.keys(this.s3.bucket) : listFiles(this.mediaDir);
+  }
+
+  /** Removes one stored file behind the server's back, whichever storage it uses. */
+  async deleteMediaFile(key: string): Promise<void> {
+    await this.server.deps.files.storage.delete(key);
   }
 
   /** Every file left in the upload staging folder. */
@@ -205,7 +224,21 @@ export class TestServer {
     await admin.query(`drop database if exists ${this.database} with (force)`);
     await admin.end();
     await rm(this.dataDir, { recursive: true, force: true });
+    if (this.s3) {
+      await this.s3.buckets.remove(this.s3.bucket);
+      this.s3.buckets.close();
+    }
   }
+}
+
+/** With TEST_STORAGE=s3, a fresh bucket on the run's s3rver. */
+async function createTestBucket(): Promise<{ buckets: S3Buckets; bucket: string } | undefined> {
+  const endpoint = inject('s3Endpoint');
+  if (!endpoint) return undefined;
+  const buckets = new S3Buckets(endpoint);
+  const bucket = `t-${randomBytes(6).toString('hex')}`;
+  await buckets.create(bucket);
+  return { buckets, bucket };
 }
 
 async function toGqlResponse<T>(response: Response): Promise<GqlResponse<T>> {
