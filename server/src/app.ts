@@ -15,6 +15,7 @@ import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth/auth.service.js';
 import { createContext, type AppDeps, type Context } from './graphql/context.js';
 import { toAppError, createFormatError } from './graphql/format-error.js';
+import { operationLimitsRule } from './graphql/operation-limits.js';
 import { createSchema } from './graphql/schema.js';
 import { adminUiRouter } from './http/admin-ui.route.js';
 import { filesRouter } from './http/files.route.js';
@@ -35,11 +36,16 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
   const { config, logger } = deps;
   const apollo = new ApolloServer<Context>({
     schema: await createSchema(),
-    formatError: createFormatError(logger),
+    formatError: createFormatError(logger, { hideSuggestions: config.isProduction }),
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.isProduction,
     introspection: !config.isProduction,
     csrfPrevention: true,
+    // operation limits (GRAPHQL_MAX_*): refused with 400 before anything runs; batching stays off (the
+    // default), so one request is one operation and `login` appears in it at most once
+    parseOptions: { maxTokens: config.graphqlLimits.maxTokens },
+    validationRules: [operationLimitsRule(config.graphqlLimits)],
+    allowBatchedHttpRequests: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // no @cacheControl hints are used, and the plugin costs real time on large lists
@@ -54,7 +60,7 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
   app.disable('x-powered-by');
   // file routes set their own ETags; Express's would tag error bodies too
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
   app.use(requestScope());
   app.use(httpMetrics(deps.metrics));
   app.use(
@@ -82,7 +88,7 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
       context: async ({ req }) => {
         const em = deps.orm.em.fork();
         try {
-          return createContext(deps, em, await authenticate(em, deps.tokens, req.headers.authorization));
+          return createContext(deps, em, await authenticate(em, deps.tokens, req.headers.authorization), req.ip);
         } catch (error) {
           // Apollo answers a throwing context function with a 500; keep our codes, with the HTTP status
           // that tells clients (the admin app among them) to sign in again or retry

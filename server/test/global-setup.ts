@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres.js';
+import { PgBoss } from 'pg-boss';
 import { createOrm, migrate } from '../src/db/orm.js';
 import { freePort } from './support/free-port.js';
+import { startS3rver } from './support/s3-server.js';
 
 export const TEMPLATE_DB = 'imageapi_test_template';
 
@@ -14,6 +16,8 @@ declare module 'vitest' {
     /** Admin URL of the PostgreSQL the tests use; each test file makes its own database on it. */
     pgAdminUrl: string;
     templateDb: string;
+    /** With TEST_STORAGE=s3: the s3rver every TestServer keeps its media in, one bucket each. */
+    s3Endpoint: string | undefined;
   }
 }
 
@@ -39,11 +43,21 @@ export default async function setup(project: TestProject) {
   const orm = await createOrm({ clientUrl: withDatabase(adminUrl, TEMPLATE_DB) });
   await migrate(orm);
   await orm.close(true);
+  // pg-boss installs its schema on first start; doing it once here spares every test database the work
+  const boss = new PgBoss({ connectionString: withDatabase(adminUrl, TEMPLATE_DB), schema: 'pgboss', schedule: false, supervise: false });
+  await boss.start();
+  await boss.stop({ graceful: false, close: true });
 
   project.provide('pgAdminUrl', adminUrl);
   project.provide('templateDb', TEMPLATE_DB);
 
+  const storage = process.env.TEST_STORAGE ?? 'local';
+  if (storage !== 'local' && storage !== 's3') throw new Error(`TEST_STORAGE must be local or s3, not ${storage}`);
+  const s3 = storage === 's3' ? await startS3rver() : undefined;
+  project.provide('s3Endpoint', s3?.endpoint);
+
   return async () => {
+    await s3?.stop();
     await embedded?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   };

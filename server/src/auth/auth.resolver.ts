@@ -7,7 +7,7 @@ import { AuthPayload } from './auth.types.js';
 export class AuthResolver {
   @Mutation(() => AuthPayload)
   login(@Arg('username', () => String) username: string, @Arg('password', () => String) password: string, @Ctx() ctx: Context): Promise<AuthPayload> {
-    return ctx.services.auth.login(username, password);
+    return ctx.services.auth.login(username, password, ctx.clientAddress);
   }
 
   @Authorized()

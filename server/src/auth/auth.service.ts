@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { UnauthenticatedError } from '../graphql/errors.js';
+import { RateLimitedError, UnauthenticatedError } from '../graphql/errors.js';
 import { MAX_PASSWORD } from '../users/user-rules.js';
 import { User } from '../users/user.entity.js';
 import type { AuthTokens } from './auth-token.js';
+import type { LoginThrottle } from './login-throttle.js';
 import { verifyAgainstDummy, verifyPassword } from './password.js';
 
 const INVALID_LOGIN = 'Invalid username or password';
@@ -11,14 +12,18 @@ export class AuthService {
   constructor(
     private readonly em: EntityManager,
     private readonly tokens: AuthTokens,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   /**
    * One answer for an unknown user and a wrong password, after the same argon2 work, so neither the
-   * message nor the response time tells which usernames exist.
+   * message nor the response time tells which usernames exist. Too many failures for the username or
+   * from the client's address are refused before any lookup, alike for existing and unknown usernames.
    */
-  async login(username: string, password: string): Promise<{ token: string; expiresAt: Date; user: User }> {
+  async login(username: string, password: string, address?: string): Promise<{ token: string; expiresAt: Date; user: User }> {
     const name = username.trim().toLowerCase();
+    const refused = await this.throttle.begin(name, address);
+    if (refused) throw new RateLimitedError('Too many failed logins, try again later', { retryAfterSeconds: refused.retryAfterSeconds });
     const user =
       name.length > 0 && name.length <= 64 && password.length <= MAX_PASSWORD
         ? await this.em.findOne(User, { username: name }, { populate: ['tier', 'passwordHash'] })
@@ -28,6 +33,7 @@ export class AuthService {
       throw new UnauthenticatedError(INVALID_LOGIN);
     }
     if (!(await verifyPassword(user.passwordHash, password))) throw new UnauthenticatedError(INVALID_LOGIN);
+    await this.throttle.succeeded(name, address);
     const { token, expiresAt } = await this.tokens.issue({ userId: user.id, tokenVersion: user.tokenVersion });
     return { token, expiresAt, user };
   }

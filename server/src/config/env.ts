@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { OperationLimits } from '../graphql/operation-limits.js';
+import { trustProxySetting, type TrustProxy } from './trust-proxy.js';
 
 const MIB = 1024 * 1024;
 
@@ -61,10 +63,32 @@ const EnvSchema = z
     IMAGE_QUEUE_LIMIT: integer(0, 10_000).default(64),
     /** Folder of the built admin app, served at /admin. */
     ADMIN_UI_DIR: z.string().default(resolve(import.meta.dirname, '../../../admin-ui/dist')),
+    /** `inline` runs background jobs (thumbnail sync, file cleanup) in this process; `off` leaves them to `pnpm --filter server worker`. */
+    JOBS_WORKER: z.enum(['inline', 'off']).default('inline'),
+    /** Images per thumbnail-sync job; each job queues the next batch. */
+    JOBS_BATCH_SIZE: integer(1, 1000).default(50),
     /** Bearer token that GET /metrics requires; unset leaves /metrics open (keep it off the public network then). */
     METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must have at least 16 characters').optional()),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Proxies whose X-Forwarded-For names the client (login throttling and logs use it): `loopback`, `false`, a hop count, or comma-separated addresses/subnets. */
+    TRUST_PROXY: trustProxySetting,
+    /** Deepest field nesting one GraphQL operation may have; the schema's own deepest useful query has 6. */
+    GRAPHQL_MAX_DEPTH: integer(1, 100).default(12),
+    /** Highest cost of one operation: 1 per object or root field, times the page size (limit/first, 100 for a variable) of lists. */
+    GRAPHQL_MAX_COST: integer(1, 1_000_000).default(1000),
+    /** Most aliases in one operation; the admin app deletes up to 250 selected rows in one request, one alias each. */
+    GRAPHQL_MAX_ALIASES: integer(0, 10_000).default(250),
+    /** Most directives (@include, @skip…) in one operation. */
+    GRAPHQL_MAX_DIRECTIVES: integer(0, 1000).default(20),
+    /** Most lexical tokens in one GraphQL document; the parser stops there. The admin app's 250-row delete has about 3,500. */
+    GRAPHQL_MAX_TOKENS: integer(100, 1_000_000).default(4000),
+    /** Failed logins per username within LOGIN_WINDOW_SECONDS before that username is refused with RATE_LIMITED. */
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(1, 100_000).default(10),
+    /** Failed logins per client address (per /64 for IPv6) within LOGIN_WINDOW_SECONDS before it is refused with RATE_LIMITED. */
+    LOGIN_MAX_FAILURES_PER_ADDRESS: integer(1, 1_000_000).default(100),
+    /** Length of the login throttling window in seconds, counted from the first failure. */
+    LOGIN_WINDOW_SECONDS: integer(1, 7 * 24 * 3600).default(900),
     /** Where image files live: `local` (folder under DATA_DIR) or `s3` (a bucket, see S3_*). */
     STORAGE: z.enum(['local', 's3']).default('local'),
     /** Bucket for STORAGE=s3; required then. */
@@ -136,6 +160,11 @@ export interface Config {
   imageQueueLimit: number;
   logLevel: Env['LOG_LEVEL'];
   metricsToken: string | undefined;
+  trustProxy: TrustProxy;
+  graphqlLimits: OperationLimits;
+  loginThrottle: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; windowSeconds: number };
+  jobsWorker: boolean;
+  jobsBatchSize: number;
   adminUiDir: string;
   storage: StorageConfig;
 }
@@ -180,6 +209,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     imageQueueLimit: env.IMAGE_QUEUE_LIMIT,
     logLevel: env.LOG_LEVEL,
     metricsToken: env.METRICS_TOKEN,
+    trustProxy: env.TRUST_PROXY,
+    graphqlLimits: {
+      maxDepth: env.GRAPHQL_MAX_DEPTH,
+      maxCost: env.GRAPHQL_MAX_COST,
+      maxAliases: env.GRAPHQL_MAX_ALIASES,
+      maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: env.GRAPHQL_MAX_TOKENS,
+    },
+    loginThrottle: {
+      maxFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxFailuresPerAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: env.LOGIN_WINDOW_SECONDS,
+    },
+    jobsWorker: env.JOBS_WORKER === 'inline',
+    jobsBatchSize: env.JOBS_BATCH_SIZE,
     adminUiDir: resolve(env.ADMIN_UI_DIR),
     storage:
       env.STORAGE === 's3'

@@ -2,13 +2,14 @@ import 'reflect-metadata';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { LoginFailure } from '../auth/login-failure.entity.js';
 import { Image } from '../images/image.entity.js';
 import type { Logger } from '../shared/logger.js';
 import { Tier } from '../tiers/tier.entity.js';
 import { User } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [Tier, User, Image];
+export const entities = [Tier, User, Image, LoginFailure];
 
 export interface OrmOptions {
   clientUrl: string;
@@ -24,7 +25,8 @@ export function ormConfig({ clientUrl, logger, onQuery, poolMax = 10 }: OrmOptio
     entities,
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
-    migrations: { migrationsList: migrations, transactional: true, allOrNothing: true },
+    // no snapshot file: the schema lives in the migrations, and a running server must not write its tree
+    migrations: { migrationsList: migrations, transactional: true, allOrNothing: true, snapshot: false },
     pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000 },
     driverOptions: { connectionTimeoutMillis: 5_000 },
     debug: onQuery ? ['query'] : false,

@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import type { AuthTokens } from '../auth/auth-token.js';
 import { AuthService } from '../auth/auth.service.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
 import type { Config } from '../config/env.js';
 import type { ImageFiles } from '../images/image-files.js';
 import { ImageService } from '../images/image.service.js';
@@ -10,6 +11,8 @@ import type { ThumbnailService } from '../images/thumbnail.service.js';
 import type { LinkUrls } from '../links/link-urls.js';
 import { LinkService } from '../links/link.service.js';
 import type { Clock } from '../shared/clock.js';
+import type { Background } from '../jobs/background.js';
+import type { JobHandlers, JobQueue } from '../jobs/job-queue.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../shared/logger.js';
 import { TierService } from '../tiers/tier.service.js';
@@ -29,6 +32,10 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  jobs: JobQueue;
+  background: Background;
+  /** What the job workers run; tests call them through `jobs.drain`. */
+  jobHandlers: JobHandlers;
 }
 
 export interface Services {
@@ -43,6 +50,8 @@ export interface Context {
   /** Forked per request, so no request sees another's identity map. */
   em: EntityManager;
   viewer: User | undefined;
+  /** The client's IP address (`req.ip`, so after TRUST_PROXY); undefined outside HTTP. */
+  clientAddress: string | undefined;
   services: Services;
   /** Per-request batching, so list fields cost one query per page, not one per row. */
   loaders: Loaders;
@@ -52,27 +61,26 @@ export interface Loaders {
   tierUserCount: DataLoader<string, number>;
 }
 
-export function createContext(deps: AppDeps, em: EntityManager, viewer: User | undefined): Context {
+export function createContext(deps: AppDeps, em: EntityManager, viewer: User | undefined, clientAddress?: string): Context {
   const { config, clock } = deps;
-  const images = new ImageService(em, deps.files, deps.pool, deps.links, clock, {
-    maxUploadBytes: config.maxUploadBytes,
-    maxImagePixels: config.maxImagePixels,
-    uploadTmpDir: config.uploadTmpDir,
-  }, (stored) => {
+  const limits = { maxUploadBytes: config.maxUploadBytes, maxImagePixels: config.maxImagePixels, uploadTmpDir: config.uploadTmpDir };
+  const images = new ImageService(em, deps.files, deps.pool, deps.links, clock, limits, deps.background, (stored) => {
     for (const image of stored) {
       deps.metrics.imagesUploaded.inc({ format: image.format });
       deps.metrics.uploadedBytes.inc(image.bytes);
     }
   });
-  const tiers = new TierService(em, clock);
+  const tiers = new TierService(em, clock, deps.background);
   return {
     em,
     viewer,
-    loaders: { tierUserCount: new DataLoader((ids: readonly string[]) => tiers.userCounts(ids)) },
+    clientAddress,
+    // batched per tick but never cached: a mutation earlier in the same request may have moved users
+    loaders: { tierUserCount: new DataLoader((ids: readonly string[]) => tiers.userCounts(ids), { cache: false }) },
     services: {
-      auth: new AuthService(em, deps.tokens),
+      auth: new AuthService(em, deps.tokens, new LoginThrottle(em, clock, config.loginThrottle)),
       tiers,
-      users: new UserService(em, clock, deps.files),
+      users: new UserService(em, clock, deps.background),
       images,
       links: new LinkService(images, deps.links, clock),
     },

@@ -60,8 +60,9 @@ export class ConflictError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(message = 'Too many requests, try again shortly') {
-    super(message, 'RATE_LIMITED');
+  /** `details.retryAfterSeconds` tells the client when trying again can succeed. */
+  constructor(message = 'Too many requests, try again shortly', details?: ErrorDetails & { retryAfterSeconds?: number }) {
+    super(message, 'RATE_LIMITED', details);
   }
 }
 

@@ -3,6 +3,7 @@ import { NotFoundError as OrmNotFoundError } from '@mikro-orm/core';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../shared/logger.js';
 import { AppError, NotFoundError, ServiceUnavailableError } from './errors.js';
+import { asTokenLimitError, withoutSuggestions } from './operation-limits.js';
 
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001']);
 
@@ -20,8 +21,15 @@ export function toAppError(error: unknown): AppError | undefined {
  * raises (parse, validation, variable coercion) pass; everything else becomes a bare internal error,
  * logged here with its stack, so no stack trace or SQL ever reaches a client.
  */
-export function createFormatError(logger: Logger) {
+export function createFormatError(logger: Logger, { hideSuggestions = false }: { hideSuggestions?: boolean } = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const shown = format(formatted, error);
+    // Apollo's hideSchemaDetailsFromClientErrors strips "Did you mean" from validation errors only, not
+    // from variable coercion errors ("Value \"NAM\" does not exist in \"TierSortField\" enum. Did you mean …")
+    return hideSuggestions ? { ...shown, message: withoutSuggestions(shown.message) } : shown;
+  };
+
+  function format(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
     const original = unwrapResolverError(error);
     const known = toAppError(original);
     if (known) {
@@ -29,11 +37,13 @@ export function createFormatError(logger: Logger) {
     }
     // parse, validation and coercion errors arrive as GraphQLErrors; anything thrown from our code that
     // is not an AppError arrives as the plain error it was
+    const tokenLimit = asTokenLimitError(formatted);
+    if (tokenLimit) return tokenLimit;
     if (original instanceof GraphQLError && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') {
       const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in GraphQL operation');
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-  };
+  }
 }

@@ -32,6 +32,11 @@ export class ImageFiles {
     return this.storage.createReadStream(originalKey(image.id, image.format));
   }
 
+  /** Removes some thumbnails of one image; missing files are fine. */
+  async removeThumbnails(image: StoredImageRef, heights: readonly number[]): Promise<void> {
+    await Promise.all(heights.map((height) => this.storage.delete(thumbnailKey(image.id, height, image.format))));
+  }
+
   /** Removes originals and every thumbnail; safe to call for images that were never fully written. */
   async removeAll(images: readonly StoredImageRef[]): Promise<void> {
     for (const image of images) {

@@ -1,3 +1,4 @@
+import { ArrayType } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { User } from '../users/user.entity.js';
@@ -47,4 +48,8 @@ export class Image {
   @Field(() => Date)
   @Property({ type: 'timestamptz', length: 3 })
   createdAt!: Date;
+
+  /** Heights whose thumbnail files are written; not in the API. Changed by SQL, never by a stale entity. */
+  @Property({ type: new ArrayType<number>((value) => Number(value)), columnType: 'int[]', defaultRaw: `'{}'`, lazy: true })
+  storedHeights: number[] = [];
 }

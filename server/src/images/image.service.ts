@@ -12,6 +12,7 @@ import type { User } from '../users/user.entity.js';
 import type { ImageList, ImageListArgs } from './admin-image.args.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { cleanFilename } from './filename.js';
+import type { Background } from '../jobs/background.js';
 import type { ImageFiles } from './image-files.js';
 import { makeThumbnails, probeImage, thumbnailDimensions } from './image-processor.js';
 import { Image } from './image.entity.js';
@@ -36,6 +37,7 @@ export class ImageService {
     private readonly links: LinkUrls,
     private readonly clock: Clock,
     private readonly limits: ImageLimits,
+    private readonly background: Pick<Background, 'removeFiles'>,
     /** Told of every committed batch (the upload metrics). */
     private readonly onStored: (images: readonly Image[]) => void = () => {},
   ) {}
@@ -87,6 +89,7 @@ export class ImageService {
     image.height = probed.height;
     image.bytes = file.bytes;
     image.createdAt = this.clock.now();
+    image.storedHeights = thumbnails.map((thumbnail) => thumbnail.height);
     await this.files.writeThumbnails(image, thumbnails);
     await this.files.moveOriginal(image, file.path);
     return image;
@@ -147,7 +150,7 @@ export class ImageService {
   async delete(viewer: User, id: string): Promise<boolean> {
     const image = await this.get(viewer, id);
     await this.em.remove(image).flush();
-    await this.files.removeAll([image]);
+    await this.background.removeFiles([image]);
     return true;
   }
 

@@ -1,20 +1,25 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ImageFiles, StoredImageRef } from './image-files.js';
-import { makeThumbnails, type Dimensions } from './image-processor.js';
-import type { ProcessingPool } from './processing-pool.js';
+import { makeThumbnails, type Dimensions, type Thumbnail } from './image-processor.js';
+import type { ImageJobTrigger, ProcessingPool } from './processing-pool.js';
+import { addStoredHeights } from './stored-heights.js';
 
 export type ThumbnailSource = StoredImageRef & Dimensions;
 
 /**
  * Serves thumbnail bytes, making a missing one from the original on first request (a height added to
- * the tier after upload, or a file lost in a crash). Concurrent requests for the same missing
- * thumbnail share one generation.
+ * the tier after upload and not yet made by the background sync, or a file lost in a crash), and makes
+ * missing thumbnails for the background sync. Concurrent requests in this process share one
+ * generation; across processes a PostgreSQL advisory lock per image lets one instance generate while
+ * the others wait and then read its result.
  */
 export class ThumbnailService {
   private readonly inFlight = new Map<string, Promise<Buffer | undefined>>();
-  /** How many thumbnails were made on request; tests read it to prove single-flight. */
+  /** How many thumbnails this process made; tests read it to prove work was not repeated. */
   generated = 0;
 
   constructor(
+    private readonly orm: MikroORM,
     private readonly files: ImageFiles,
     private readonly pool: ProcessingPool,
     private readonly maxPixels: number,
@@ -30,21 +35,56 @@ export class ThumbnailService {
     // re-check after the read: another request may have started generating meanwhile
     let generating = this.inFlight.get(key);
     if (!generating) {
-      generating = this.generate(image, height).finally(() => this.inFlight.delete(key));
+      generating = this.ensure(image, [height], 'lazy')
+        .then((made) => made.get(height))
+        .finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, generating);
     }
     return generating;
   }
 
-  private async generate(image: ThumbnailSource, height: number): Promise<Buffer | undefined> {
-    // a request that read "missing" just before another finished generating would otherwise redo it
-    const written = await this.files.readThumbnail(image, height);
-    if (written) return written;
+  /**
+   * Makes whichever of `heights` are missing from storage, from one decode of the original, and
+   * records them on the image. Returns the bytes of each height it has (made or found); empty when
+   * the original is gone (the image was deleted meanwhile).
+   */
+  ensure(image: ThumbnailSource, heights: readonly number[], trigger: ImageJobTrigger): Promise<Map<number, Buffer>> {
+    // the lock is taken inside the worker slot, so waiting for another instance never holds more
+    // database connections than there are workers
+    return this.pool.run(() => this.underImageLock(image.id, () => this.makeMissing(image, heights)), trigger);
+  }
+
+  private async makeMissing(image: ThumbnailSource, heights: readonly number[]): Promise<Map<number, Buffer>> {
+    const found = new Map<number, Buffer>();
+    const missing: number[] = [];
+    for (const height of heights) {
+      // another instance (or request) may have made it while this one waited for the lock
+      const stored = await this.files.readThumbnail(image, height);
+      if (stored) found.set(height, stored);
+      else missing.push(height);
+    }
+    if (missing.length === 0) return found;
     const original = await this.files.readOriginal(image);
-    if (!original) return undefined;
-    const [thumbnail] = await this.pool.run(() => makeThumbnails(original, image, [height], this.maxPixels), 'lazy');
-    await this.files.writeThumbnails(image, [thumbnail!]);
-    this.generated++;
-    return thumbnail!.data;
+    if (!original) return new Map();
+    const made: Thumbnail[] = await makeThumbnails(original, image, missing, this.maxPixels);
+    await this.files.writeThumbnails(image, made);
+    this.generated += made.length;
+    if (!(await addStoredHeights(this.orm.em.fork(), image.id, missing))) {
+      // the image was deleted while its thumbnails were being made: its cleanup may already have run
+      await this.files.removeThumbnails(image, missing);
+      return new Map();
+    }
+    for (const thumbnail of made) found.set(thumbnail.height, thumbnail.data);
+    return found;
+  }
+
+  private async underImageLock<T>(imageId: string, work: () => Promise<T>): Promise<T> {
+    const em = this.orm.em.fork();
+    // a transaction-scoped lock frees itself on commit, rollback or a dropped connection: a crashed
+    // instance can never leave an image locked
+    return em.transactional(async (tx) => {
+      await tx.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`thumbnails:${imageId}`]);
+      return work();
+    });
   }
 }

@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../graphql/errors.js';
 import { checkPage, escapeLike, SortOrder } from '../graphql/list-args.js';
+import type { Background } from '../jobs/background.js';
 import type { Clock } from '../shared/clock.js';
 import { isUuid } from '../storage/paths.js';
 import { User } from '../users/user.entity.js';
@@ -13,6 +14,7 @@ export class TierService {
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
+    private readonly background: Pick<Background, 'syncThumbnails'>,
   ) {}
 
   /** A page of tiers with the total that matches the filter. */
@@ -51,12 +53,15 @@ export class TierService {
   /** Changes apply to every user on the tier at once: their lists and links follow the new rules. */
   async update(id: string, input: UpdateTierInput): Promise<Tier> {
     const tier = await this.get(id);
+    const heightsBefore = tier.thumbnailHeights.join();
     if (input.name != null) tier.name = checkTierName(input.name);
     if (input.thumbnailHeights != null) tier.thumbnailHeights = checkThumbnailHeights(input.thumbnailHeights);
     if (input.originalLink != null) tier.originalLink = input.originalLink;
     if (input.expiringLinks != null) tier.expiringLinks = input.expiringLinks;
     tier.updatedAt = this.clock.now();
     await this.save(tier);
+    // added heights are made and removed ones deleted for the tier's images, away from the request
+    if (tier.thumbnailHeights.join() !== heightsBefore) await this.background.syncThumbnails({ tierId: tier.id });
     return tier;
   }
 

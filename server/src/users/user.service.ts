@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { hashPassword } from '../auth/password.js';
 import { BadUserInputError, NotFoundError } from '../graphql/errors.js';
 import { checkPage, escapeLike, SortOrder } from '../graphql/list-args.js';
-import type { ImageFiles } from '../images/image-files.js';
+import type { Background } from '../jobs/background.js';
 import { Image } from '../images/image.entity.js';
 import type { Clock } from '../shared/clock.js';
 import { isUuid } from '../storage/paths.js';
@@ -16,7 +16,7 @@ export class UserService {
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
-    private readonly files: ImageFiles,
+    private readonly background: Pick<Background, 'syncThumbnails' | 'removeFiles'>,
   ) {}
 
   async list(args: UserListArgs): Promise<UserList> {
@@ -63,6 +63,7 @@ export class UserService {
       user.passwordHash = await hashPassword(checkPassword(input.password));
       user.tokenVersion += 1;
     }
+    const tierBefore = user.tier.id;
     if (input.tierId != null) user.tier = await this.findTier(input.tierId);
     if (input.isAdmin != null) {
       if (user.id === actorId && !input.isAdmin) {
@@ -72,6 +73,7 @@ export class UserService {
     }
     user.updatedAt = this.clock.now();
     await this.save(user);
+    if (user.tier.id !== tierBefore) await this.background.syncThumbnails({ userId: user.id });
     return user;
   }
 
@@ -81,7 +83,7 @@ export class UserService {
     const user = await this.get(id);
     const images = await this.em.find(Image, { owner: user.id }, { fields: ['id', 'format'] });
     await this.em.remove(user).flush();
-    await this.files.removeAll(images);
+    await this.background.removeFiles(images);
     return true;
   }
 

@@ -349,6 +349,7 @@ describe('users', () => {
     expect(await admin(DELETE_USER, { id: doomed.id })).toMatchObject({ data: { deleteUser: true }, errors: undefined });
     expect(await server.sql('select count(*)::int as n from users where id = $1', [doomed.id])).toEqual([{ n: 0 }]);
     expect(await server.sql('select count(*)::int as n from images where owner_id = $1', [doomed.id])).toEqual([{ n: 0 }]);
+    await server.drainJobs();
     const files = await server.mediaFiles();
     expect(files.filter((f) => f.includes(doomedImage))).toEqual([]);
     expect(files.filter((f) => f.includes(keptImage)).length).toBeGreaterThanOrEqual(2);

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jpeg, png } from '../support/images.js';
@@ -346,6 +344,8 @@ describe('deleteImage', () => {
     expect(deleted.errors).toBeUndefined();
     expect(deleted.data.deleteImage).toBe(true);
     for (const link of links) await expectError(link, 404, 'NOT_FOUND');
+    // the files go in the background, after the row
+    expect(await server.drainJobs()).toBeGreaterThan(0);
     expect((await server.mediaFiles()).filter((f) => f.includes(image.id))).toEqual([]);
     expect(await server.sql('select id from images where id = $1', [image.id])).toEqual([]);
   });
@@ -369,7 +369,7 @@ describe('an image whose stored files are gone', () => {
   it('answers 404 NOT_FOUND as JSON, not dressed as an image', async () => {
     const owner = await user('premium');
     const image = await upload(owner, await png(300, 300));
-    for (const file of (await server.mediaFiles()).filter((f) => f.includes(image.id))) await rm(join(server.mediaDir, file));
+    for (const file of (await server.mediaFiles()).filter((f) => f.includes(image.id))) await server.deleteMediaFile(file);
     for (const link of [thumb(image, 200), image.originalUrl!]) {
       const response = await expectError(link, 404, 'NOT_FOUND');
       expect(response.headers.get('etag'), link).toBeNull();

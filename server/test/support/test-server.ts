@@ -90,6 +90,8 @@ export class TestServer {
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
       LOG_LEVEL: 'silent',
+      // tests run background jobs step by step with drainJobs(), never on a poll they would wait for
+      JOBS_WORKER: 'off',
       ...(s3 && {
         STORAGE: 's3',
         S3_BUCKET: s3.bucket,
@@ -214,6 +216,12 @@ export class TestServer {
   /** Every file left in the upload staging folder. */
   async stagedFiles(): Promise<string[]> {
     return listFiles(this.uploadTmpDir);
+  }
+
+  /** Runs the queued background jobs (and those they queue) to the end, or `limit` of them; returns how many ran. */
+  drainJobs(limit?: number): Promise<number> {
+    const { jobs, jobHandlers } = this.server.deps;
+    return jobs.drain(jobHandlers, limit);
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,59 @@
+# syntax=docker/dockerfile:1
+
+# The image API: the server built from this pnpm workspace, with the admin app's build served at /admin.
+# Build from the repository root, where the workspace lockfile is:  docker build -t image-api .
+# server/test/deploy/deploy-files.spec.ts checks this file against the workspace.
+
+# Debian (glibc), not Alpine: sharp's and argon2's prebuilt binaries are built for glibc.
+FROM node:24-bookworm-slim AS base
+# the version of package.json's packageManager; any other would make pnpm switch to that one itself
+RUN npm install --global pnpm@10.34.8
+ENV CI=true
+WORKDIR /app
+
+# Every package of the lockfile into the store. Only the lockfile and the workspace settings invalidate
+# this layer, not edits to a package.json.
+FROM base AS deps
+COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+RUN pnpm fetch
+
+FROM deps AS build
+COPY package.json ./
+COPY server/package.json server/
+COPY admin-ui/package.json admin-ui/
+# Compiling needs no install script. Skipping them also keeps the root `node` devDependency from
+# downloading a second Node.js with npm: the image has Node 24 already.
+RUN pnpm install --frozen-lockfile --offline --ignore-scripts
+COPY schema.graphql ./
+COPY server/ server/
+COPY admin-ui/ admin-ui/
+RUN pnpm --filter ./server run build && pnpm --filter ./admin-ui run build
+
+# The server's production dependencies only. --prod also leaves out the root `node` devDependency, and
+# install scripts run here, for the packages pnpm-workspace.yaml allows (sharp, argon2, ...).
+FROM deps AS prod-deps
+COPY package.json ./
+COPY server/package.json server/
+COPY admin-ui/package.json admin-ui/
+RUN pnpm --filter ./server install --prod --frozen-lockfile --offline
+
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=4000 \
+    DATA_DIR=/data \
+    ADMIN_UI_DIR=/app/admin-ui/dist
+WORKDIR /app/server
+# owned by root and read-only for the server; pnpm's links point from server/node_modules into /app/node_modules
+COPY --from=prod-deps /app/node_modules /app/node_modules
+COPY --from=prod-deps /app/server/node_modules /app/server/node_modules
+COPY --from=build /app/server/package.json /app/server/package.json
+COPY --from=build /app/server/dist /app/server/dist
+COPY --from=build /app/admin-ui/dist /app/admin-ui/dist
+# DATA_DIR is the one writable place: uploads in progress, and the media with STORAGE=local
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 4000
+# the slim image has no curl: Node's fetch asks the liveness route
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/main.js"]

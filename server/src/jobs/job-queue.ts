@@ -1,0 +1,114 @@
+import { PgBoss, type Job } from 'pg-boss';
+import type { StoredImageRef } from '../images/image-files.js';
+import type { Logger } from '../shared/logger.js';
+
+/** Make a scope's thumbnails match its tier: the missing heights made, the dropped ones removed. */
+export interface ThumbnailSyncJob {
+  scope: { tierId: string } | { userId: string };
+  /** Image id to continue after: each run does one batch, then queues the next. */
+  after?: string;
+}
+
+/** Files of deleted images, removed after the rows are gone. */
+export interface FileCleanupJob {
+  images: StoredImageRef[];
+}
+
+export interface JobHandlers {
+  thumbnailSync(job: ThumbnailSyncJob): Promise<void>;
+  fileCleanup(job: FileCleanupJob): Promise<void>;
+}
+
+export const QUEUE = { thumbnailSync: 'thumbnail-sync', fileCleanup: 'file-cleanup' } as const;
+
+const CLEANUP_CHUNK = 200;
+
+/**
+ * Background work on PostgreSQL through pg-boss: no new infrastructure, jobs survive restarts, and
+ * SKIP LOCKED hands each job to one worker across every instance. pg-boss keeps its tables in the
+ * `pgboss` schema and versions them itself; the app's own schema stays in MikroORM migrations.
+ */
+export class JobQueue {
+  private working = false;
+
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(databaseUrl: string, logger: Logger): Promise<JobQueue> {
+    const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', max: 4, application_name: 'image-api-jobs', schedule: false });
+    boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+    await boss.start();
+    // stately: one queued and one running sync per scope, so a burst of tier edits coalesces
+    await boss.createQueue(QUEUE.thumbnailSync, { policy: 'stately', retryLimit: 10, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 900 });
+    await boss.createQueue(QUEUE.fileCleanup, { retryLimit: 10, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300 });
+    return new JobQueue(boss, logger);
+  }
+
+  async syncThumbnails(job: ThumbnailSyncJob): Promise<void> {
+    const scope = job.scope;
+    const key = 'tierId' in scope ? `tier:${scope.tierId}` : `user:${scope.userId}`;
+    await this.boss.send(QUEUE.thumbnailSync, job, { singletonKey: key });
+  }
+
+  async cleanupFiles(images: readonly StoredImageRef[]): Promise<void> {
+    const jobs = [];
+    for (let i = 0; i < images.length; i += CLEANUP_CHUNK) {
+      jobs.push({ data: { images: images.slice(i, i + CLEANUP_CHUNK).map(({ id, format }) => ({ id, format })) } });
+    }
+    if (jobs.length) await this.boss.insert(QUEUE.fileCleanup, jobs);
+  }
+
+  /** Starts taking jobs in this process. */
+  async work(handlers: JobHandlers): Promise<void> {
+    this.working = true;
+    await this.boss.work<ThumbnailSyncJob>(QUEUE.thumbnailSync, { pollingIntervalSeconds: 2 }, (jobs) => this.each(jobs, handlers.thumbnailSync));
+    await this.boss.work<FileCleanupJob>(QUEUE.fileCleanup, { pollingIntervalSeconds: 2 }, (jobs) => this.each(jobs, handlers.fileCleanup));
+  }
+
+  /**
+   * Runs every job queued now or queued by the jobs it runs, then returns: for tests, which drive the
+   * queue step by step instead of waiting for a poll. `limit` stops after that many jobs.
+   */
+  async drain(handlers: JobHandlers, limit = Infinity): Promise<number> {
+    let done = 0;
+    while (done < limit) {
+      const [sync] = await this.boss.fetch<ThumbnailSyncJob>(QUEUE.thumbnailSync);
+      const [cleanup] = sync ? [] : await this.boss.fetch<FileCleanupJob>(QUEUE.fileCleanup);
+      const job = sync ?? cleanup;
+      if (!job) return done;
+      try {
+        await (sync ? handlers.thumbnailSync(sync.data) : handlers.fileCleanup(cleanup!.data));
+        await this.boss.complete(job.name, job.id);
+      } catch (error) {
+        await this.boss.fail(job.name, job.id, { message: String(error) });
+        throw error;
+      }
+      done++;
+    }
+    return done;
+  }
+
+  /** Jobs waiting or running, by queue (the metrics read it). */
+  async depth(): Promise<Record<string, number>> {
+    const queues = await this.boss.getQueues([QUEUE.thumbnailSync, QUEUE.fileCleanup]);
+    return Object.fromEntries(queues.map((queue) => [queue.name, queue.queuedCount + queue.activeCount]));
+  }
+
+  /** Stops taking jobs and lets the running ones finish (up to `timeoutMs`), then closes the pool. */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    await this.boss.stop({ graceful: this.working, timeout: timeoutMs, close: true });
+  }
+
+  private async each<T>(jobs: Job<T>[], handle: (data: T) => Promise<void>): Promise<void> {
+    for (const job of jobs) {
+      try {
+        await handle(job.data);
+      } catch (error) {
+        this.logger.warn({ err: error, job: job.name, jobId: job.id, retry: job.retryCount }, 'job failed; pg-boss retries it');
+        throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { AuthTokens } from './auth/auth-token.js';
+import type { Config } from './config/env.js';
+import { resolveSecrets } from './config/secrets.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
+import { createOrm, migrate } from './db/orm.js';
+import type { AppDeps } from './graphql/context.js';
+import { ImageFiles } from './images/image-files.js';
+import { ProcessingPool } from './images/processing-pool.js';
+import { ThumbnailService } from './images/thumbnail.service.js';
+import { ThumbnailSync } from './images/thumbnail-sync.js';
+import { Background } from './jobs/background.js';
+import { JobQueue, type JobHandlers } from './jobs/job-queue.js';
+import { LinkSigner } from './links/link-signer.js';
+import { LinkUrls } from './links/link-urls.js';
+import { Metrics } from './observability/metrics.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { createStorage } from './storage/create-storage.js';
+import { ensureAdmin, type BootstrapResult } from './users/admin-bootstrap.js';
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Sees every SQL statement (tests count queries with it). */
+  onQuery?: (sql: string) => void;
+}
+
+/** Everything but HTTP: the database, storage, image workers and job queue that server and worker share. */
+export interface Runtime {
+  deps: AppDeps;
+  admin: BootstrapResult | undefined;
+  /** Lets running jobs finish, then closes the queue, the database and the embedded PostgreSQL. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the shared parts. `work` makes this process take background jobs (the server does unless
+ * JOBS_WORKER=off; the worker process always does).
+ */
+export async function startRuntime(config: Config, options: StartOptions & { work: boolean }): Promise<Runtime> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const secrets = await resolveSecrets(config);
+
+  let embedded: EmbeddedDatabase | undefined;
+  let orm: MikroORM | undefined;
+  let jobs: JobQueue | undefined;
+  try {
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      logger.info({ dir: config.dataDir, port: config.embeddedPgPort }, 'starting embedded PostgreSQL');
+      embedded = await startEmbeddedPostgres({ dir: config.dataDir, port: config.embeddedPgPort, logger });
+      databaseUrl = embedded.url;
+    }
+    orm = await createOrm({ clientUrl: databaseUrl, logger, onQuery: options.onQuery });
+    await migrate(orm);
+    const admin = await ensureAdmin(orm.em.fork(), config.admin, logger);
+
+    const storage = createStorage(config);
+    await storage.init();
+    const files = new ImageFiles(storage);
+    const metrics = new Metrics();
+    const pool = new ProcessingPool(config.imageWorkers, config.imageQueueLimit, {
+      waited: (seconds) => metrics.imageQueueWait.observe(seconds),
+      ran: (trigger, seconds) => metrics.imageProcessing.observe({ trigger }, seconds),
+    });
+    metrics.gauge('image_processing_queue_depth', 'Image jobs waiting for a worker', () => pool.stats.waiting);
+    metrics.gauge('image_processing_running', 'Image jobs holding a worker', () => pool.stats.running);
+
+    jobs = await JobQueue.start(databaseUrl, logger);
+    const queue = jobs;
+    metrics.gauge('background_jobs_queued', 'Background jobs waiting or running, all queues', async () =>
+      Object.values(await queue.depth()).reduce((sum, n) => sum + n, 0),
+    );
+    const thumbnails = new ThumbnailService(orm, files, pool, config.maxImagePixels);
+    const sync = new ThumbnailSync(orm, thumbnails, files, jobs, config.jobsBatchSize);
+    const jobHandlers: JobHandlers = {
+      thumbnailSync: (job) => sync.run(job),
+      fileCleanup: (job) => files.removeAll(job.images),
+    };
+    if (options.work) await jobs.work(jobHandlers);
+
+    const deps: AppDeps = {
+      config,
+      orm,
+      files,
+      pool,
+      thumbnails,
+      links: new LinkUrls(config.publicUrl, new LinkSigner(secrets.linkSigningKeys)),
+      tokens: new AuthTokens(secrets.authSecret, config.authTokenTtlSeconds, clock),
+      clock,
+      logger,
+      metrics,
+      jobs,
+      background: new Background(jobs, files, logger),
+      jobHandlers,
+    };
+    const ormToClose = orm;
+    return {
+      deps,
+      admin,
+      async close() {
+        await queue.stop();
+        await ormToClose.close(true);
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await jobs?.stop().catch(() => {});
+    await orm?.close(true);
+    await embedded?.stop();
+    throw error;
+  }
+}
