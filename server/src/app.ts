@@ -41,6 +41,8 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
     hideSchemaDetailsFromClientErrors: config.isProduction,
     introspection: !config.isProduction,
     csrfPrevention: true,
+    // main.ts owns shutdown (drain, jobs, database, exit code); Apollo's own handler would re-raise the signal
+    stopOnTerminationSignals: false,
     // operation limits (GRAPHQL_MAX_*): refused with 400 before anything runs; batching stays off (the
     // default), so one request is one operation and `login` appears in it at most once
     parseOptions: { maxTokens: config.graphqlLimits.maxTokens },

@@ -73,7 +73,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     metrics.gauge('background_jobs_queued', 'Background jobs waiting or running, all queues', async () =>
       Object.values(await queue.depth()).reduce((sum, n) => sum + n, 0),
     );
-    const thumbnails = new ThumbnailService(orm, files, pool, config.maxImagePixels);
+    const thumbnails = new ThumbnailService(orm, files, pool, config.maxImagePixels, (count) => metrics.thumbnailsGenerated.inc(count));
     const sync = new ThumbnailSync(orm, thumbnails, files, jobs, config.jobsBatchSize);
     const jobHandlers: JobHandlers = {
       thumbnailSync: (job) => sync.run(job),

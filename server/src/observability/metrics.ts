@@ -47,6 +47,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly thumbnailsGenerated = new Counter({
+    name: 'thumbnails_generated_total',
+    help: 'Thumbnails made after upload (on first request or by the background sync)',
+    registers: [this.registry],
+  });
+
   readonly imageQueueWait = new Histogram({
     name: 'image_processing_queue_wait_seconds',
     help: 'Time an image job waited for a worker',
