@@ -105,6 +105,10 @@ const EnvSchema = z
     S3_SECRET_ACCESS_KEY: optionalText,
     /** `true` addresses the bucket in the path (http://host/bucket/key), as MinIO and most self-hosted services need. */
     S3_FORCE_PATH_STYLE: optionalText.pipe(z.stringbool({ error: 'must be true or false' }).default(false)),
+    /** With STORAGE=s3: originals of at least this many bytes are answered with a redirect to a short-lived presigned URL, so the bytes bypass the server. Unset serves every original through the server. */
+    ORIGINAL_REDIRECT_MIN_BYTES: optionalText.pipe(z.string().regex(/^\d{1,13}$/, 'must be a whole number of bytes').transform(Number).optional()),
+    /** Lifetime of those presigned URLs in seconds (never beyond an expiring link's own expiry). */
+    ORIGINAL_REDIRECT_SECONDS: integer(1, 3600).default(60),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ADMIN_USERNAME) !== Boolean(env.ADMIN_PASSWORD)) {
@@ -112,6 +116,9 @@ const EnvSchema = z
     }
     if (env.STORAGE === 's3' && !env.S3_BUCKET) {
       ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'is required when STORAGE=s3' });
+    }
+    if (env.ORIGINAL_REDIRECT_MIN_BYTES !== undefined && env.STORAGE !== 's3') {
+      ctx.addIssue({ code: 'custom', path: ['ORIGINAL_REDIRECT_MIN_BYTES'], message: 'needs STORAGE=s3: only a bucket can hand out presigned URLs' });
     }
     if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
       const missing = env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
@@ -164,6 +171,8 @@ export interface Config {
   graphqlLimits: OperationLimits;
   loginThrottle: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; windowSeconds: number };
   jobsWorker: boolean;
+  /** Originals this large or larger are redirected to presigned storage URLs; undefined never. */
+  originalRedirect: { minBytes: number; seconds: number } | undefined;
   jobsBatchSize: number;
   adminUiDir: string;
   storage: StorageConfig;
@@ -223,6 +232,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: env.LOGIN_WINDOW_SECONDS,
     },
     jobsWorker: env.JOBS_WORKER === 'inline',
+    originalRedirect: env.ORIGINAL_REDIRECT_MIN_BYTES === undefined ? undefined : { minBytes: env.ORIGINAL_REDIRECT_MIN_BYTES, seconds: env.ORIGINAL_REDIRECT_SECONDS },
     jobsBatchSize: env.JOBS_BATCH_SIZE,
     adminUiDir: resolve(env.ADMIN_UI_DIR),
     storage:

@@ -11,6 +11,7 @@ interface ServedImage {
   format: ImageFormat;
   width: number;
   height: number;
+  bytes: number;
   thumbnailHeights: number[];
   originalLink: boolean;
   expiringLinks: boolean;
@@ -33,7 +34,7 @@ export function filesRouter(deps: AppDeps): Router {
     if (!image) return fail(res, 404, 'NOT_FOUND', 'This image does not exist');
     const allowed = variant.kind === 'original' ? image.originalLink : image.thumbnailHeights.includes(variant.height);
     if (!allowed) return fail(res, 403, 'LINK_NOT_ALLOWED', 'The owner’s tier no longer includes this link');
-    await send(deps, req, res, image, variant, 'private, no-cache');
+    await send(deps, req, res, image, variant, 'private, no-cache', undefined);
   });
 
   router.get('/links/:token', async (req, res) => {
@@ -45,7 +46,7 @@ export function filesRouter(deps: AppDeps): Router {
     if (!image) return fail(res, 404, 'NOT_FOUND', 'This image does not exist');
     if (!image.expiringLinks) return fail(res, 403, 'LINK_NOT_ALLOWED', 'The owner’s tier no longer includes expiring links');
     // a cache may keep the bytes only as long as the link lives
-    await send(deps, req, res, image, { kind: 'original' }, `private, max-age=${token.expiresAt - now}`);
+    await send(deps, req, res, image, { kind: 'original' }, `private, max-age=${token.expiresAt - now}`, token.expiresAt - now);
   });
 
   return router;
@@ -53,7 +54,7 @@ export function filesRouter(deps: AppDeps): Router {
 
 async function findImage(deps: AppDeps, id: string): Promise<ServedImage | undefined> {
   const rows = await deps.orm.em.getConnection().execute<Array<Record<string, unknown>>>(
-    `select i.id, i.format, i.width, i.height, t.thumbnail_heights, t.original_link, t.expiring_links
+    `select i.id, i.format, i.width, i.height, i.bytes, t.thumbnail_heights, t.original_link, t.expiring_links
        from images i join users u on u.id = i.owner_id join tiers t on t.id = u.tier_id
       where i.id = ?`,
     [id],
@@ -65,13 +66,15 @@ async function findImage(deps: AppDeps, id: string): Promise<ServedImage | undef
     format: row.format as ImageFormat,
     width: row.width as number,
     height: row.height as number,
+    bytes: row.bytes as number,
     thumbnailHeights: row.thumbnail_heights as number[],
     originalLink: row.original_link as boolean,
     expiringLinks: row.expiring_links as boolean,
   };
 }
 
-async function send(deps: AppDeps, req: Request, res: Response, image: ServedImage, variant: Variant, cacheControl: string): Promise<void> {
+/** `lifetime`: seconds the link has left, for expiring links; a redirect never outlives it. */
+async function send(deps: AppDeps, req: Request, res: Response, image: ServedImage, variant: Variant, cacheControl: string, lifetime: number | undefined): Promise<void> {
   const name = variantName(variant);
   const etag = `"${image.id}-${name}"`;
   res.set({
@@ -98,6 +101,21 @@ async function send(deps: AppDeps, req: Request, res: Response, image: ServedIma
     if (!bytes) return fail(res, 404, 'NOT_FOUND', 'This image’s file is missing');
     res.status(200).end(bytes);
     return;
+  }
+  const redirect = deps.config.originalRedirect;
+  if (redirect && image.bytes >= redirect.minBytes) {
+    // the tier check above has passed; the store serves the bytes, for less time than any cache keeps a redirect
+    const seconds = Math.max(1, Math.min(redirect.seconds, lifetime ?? redirect.seconds));
+    const url = await deps.files.originalUrl(image, seconds, {
+      contentType: CONTENT_TYPES[image.format],
+      contentDisposition: String(res.getHeader('Content-Disposition')),
+      cacheControl: `private, max-age=${seconds}`,
+    });
+    if (url) {
+      for (const header of ['Content-Type', 'ETag', 'Content-Disposition']) res.removeHeader(header);
+      res.status(302).set({ Location: url, 'Cache-Control': 'no-store' }).end();
+      return;
+    }
   }
   const original = await deps.files.streamOriginal(image);
   if (!original) return fail(res, 404, 'NOT_FOUND', 'This image’s file is missing');

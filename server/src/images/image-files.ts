@@ -28,6 +28,11 @@ export class ImageFiles {
     return this.storage.read(thumbnailKey(image.id, height, image.format));
   }
 
+  /** A presigned URL of the original, or `undefined` when the storage cannot make one. */
+  originalUrl(image: StoredImageRef, seconds: number, headers: { contentType: string; contentDisposition: string; cacheControl: string }): Promise<string> | undefined {
+    return this.storage.presignedUrl?.(originalKey(image.id, image.format), seconds, headers);
+  }
+
   streamOriginal(image: StoredImageRef) {
     return this.storage.createReadStream(originalKey(image.id, image.format));
   }

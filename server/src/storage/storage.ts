@@ -16,4 +16,6 @@ export interface Storage {
   /** Removes every object under a folder prefix (ending in '/'); missing objects are fine. */
   deletePrefix(prefix: string): Promise<void>;
   delete(key: string): Promise<void>;
+  /** A URL that fetches the object straight from the store until it expires; only object stores have it. */
+  presignedUrl?(key: string, expiresInSeconds: number, headers?: { contentType?: string; contentDisposition?: string; cacheControl?: string }): Promise<string>;
 }
