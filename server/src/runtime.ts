@@ -3,7 +3,7 @@ import { AuthTokens } from './auth/auth-token.js';
 import type { Config } from './config/env.js';
 import { resolveSecrets } from './config/secrets.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
-import { createOrm, migrate } from './db/orm.js';
+import { createOrm, migrate, underStartupLock } from './db/orm.js';
 import type { AppDeps } from './graphql/context.js';
 import { ImageFiles } from './images/image-files.js';
 import { ProcessingPool } from './images/processing-pool.js';
@@ -54,8 +54,11 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
       databaseUrl = embedded.url;
     }
     orm = await createOrm({ clientUrl: databaseUrl, logger, onQuery: options.onQuery });
-    await migrate(orm);
-    const admin = await ensureAdmin(orm.em.fork(), config.admin, logger);
+    const ready = orm;
+    const admin = await underStartupLock(ready, async () => {
+      await migrate(ready);
+      return ensureAdmin(ready.em.fork(), config.admin, logger);
+    });
 
     const storage = createStorage(config);
     await storage.init();

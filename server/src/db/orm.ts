@@ -44,14 +44,20 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   return MikroORM.init(ormConfig(options));
 }
 
-/**
- * Applies every pending migration; the schema changes only this way. Instances that boot together
- * take turns under an advisory lock, so each migration runs once and the others find it applied.
- */
+/** Applies every pending migration; the schema changes only this way. */
 export async function migrate(orm: MikroORM): Promise<void> {
-  await orm.em.fork().transactional(async (tx) => {
-    // held by this transaction's connection until it ends; the migrator works on connections of its own
-    await tx.execute(`select pg_advisory_xact_lock(hashtextextended('image-api:migrations', 0))`);
-    await orm.migrator.up();
+  await orm.migrator.up();
+}
+
+/**
+ * Runs start-up work (migrations, the admin account) one instance at a time: instances that boot
+ * together take turns under an advisory lock, so each migration runs once and the others find it
+ * applied, and no two create the same admin.
+ */
+export async function underStartupLock<T>(orm: MikroORM, work: () => Promise<T>): Promise<T> {
+  return orm.em.fork().transactional(async (tx) => {
+    // held by this transaction's connection until it ends; the work runs on connections of its own
+    await tx.execute(`select pg_advisory_xact_lock(hashtextextended('image-api:startup', 0))`);
+    return work();
   });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hashPassword } from '../auth/password.js';
+import { hashPassword, verifyPassword } from '../auth/password.js';
 import type { Logger } from '../shared/logger.js';
 import { BUILTIN_TIER_IDS, Tier } from '../tiers/tier.entity.js';
 import { checkPassword, checkUsername } from './user-rules.js';
@@ -15,23 +15,29 @@ export interface BootstrapResult {
 /**
  * Makes sure someone can administer the service. With ADMIN_USERNAME/ADMIN_PASSWORD the account is
  * created or reset to exactly that; without them, and with no admin yet, `admin` is created with a
- * random password that is printed once.
+ * random password that is printed once. Every instance runs this at every start, so it changes
+ * nothing that is already right: only a changed password signs the admin's sessions out.
  */
 export async function ensureAdmin(em: EntityManager, admin: { username: string; password: string } | undefined, logger: Logger): Promise<BootstrapResult | undefined> {
   if (admin) {
     const username = checkUsername(admin.username, 'ADMIN_USERNAME');
-    const passwordHash = await hashPassword(checkPassword(admin.password, 'ADMIN_PASSWORD'));
-    const existing = await em.findOne(User, { username });
-    if (existing) {
-      existing.passwordHash = passwordHash;
-      existing.isAdmin = true;
-      existing.tokenVersion += 1;
-      existing.updatedAt = new Date();
+    const password = checkPassword(admin.password, 'ADMIN_PASSWORD');
+    const existing = await em.findOne(User, { username }, { populate: ['passwordHash'] });
+    if (!existing) {
+      em.persist(newAdmin(em, username, await hashPassword(password)));
+      logger.info({ username }, 'admin account created from ADMIN_USERNAME');
     } else {
-      em.persist(newAdmin(em, username, passwordHash));
+      const samePassword = await verifyPassword(existing.passwordHash, password);
+      if (samePassword && existing.isAdmin) return { username };
+      if (!samePassword) {
+        existing.passwordHash = await hashPassword(password);
+        existing.tokenVersion += 1;
+      }
+      existing.isAdmin = true;
+      existing.updatedAt = new Date();
+      logger.info({ username, passwordChanged: !samePassword }, 'admin account reset from ADMIN_USERNAME');
     }
     await em.flush();
-    logger.info({ username }, 'admin account set from ADMIN_USERNAME');
     return { username };
   }
   if ((await em.count(User, { isAdmin: true })) > 0) return undefined;

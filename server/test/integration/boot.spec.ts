@@ -57,3 +57,33 @@ describe('embedded defaults', () => {
     expect((await fetch(link)).status).toBe(200);
   });
 });
+
+describe('the admin account from ADMIN_USERNAME / ADMIN_PASSWORD', () => {
+  let dataDir: string;
+  let server: RunningServer | undefined;
+  afterAll(async () => {
+    await server?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('survives restarts with the same password, sessions included, and a changed password signs them out', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'imageapi-admin-'));
+    const base = { DATA_DIR: dataDir, HOST: '127.0.0.1', EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'silent', ADMIN_USERNAME: 'boss' };
+    const boot = async (password: string) => {
+      await server?.stop();
+      server = await startServer(loadConfig({ ...base, PORT: String(await freePort()), ADMIN_PASSWORD: password }), { logger: createLogger('silent') });
+      return server;
+    };
+    const me = async (token: string) => (await gql(server!, '{ me { username isAdmin } }', {}, token)).data?.me;
+
+    await boot('first-password');
+    const token = (await gql(server!, LOGIN, { u: 'boss', p: 'first-password' })).data.login.token;
+    await boot('first-password');
+    // every instance runs this at every start: a restart must not sign the admin out
+    expect(await me(token)).toEqual({ username: 'boss', isAdmin: true });
+    await boot('second-password');
+    expect(await me(token)).toBeUndefined();
+    expect((await gql(server!, LOGIN, { u: 'boss', p: 'first-password' })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await gql(server!, LOGIN, { u: 'boss', p: 'second-password' })).data?.login.token).toBeTruthy();
+  });
+});

@@ -50,3 +50,41 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
     },
   };
 }
+
+/**
+ * The built background worker (`dist/worker.js`) as its own process; ready once it says so (it has no
+ * HTTP port to poll).
+ */
+export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<Omit<ServerProcess, 'url'>> {
+  const child: ChildProcess = spawn(process.execPath, ['dist/worker.js'], {
+    cwd: SERVER_DIR,
+    env: { PATH: process.env.PATH, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = new Promise<void>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`the worker was not ready in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const read = (chunk: Buffer) => {
+      output += chunk;
+      if (output.includes('background worker ready')) {
+        clearTimeout(timer);
+        done();
+      }
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`the worker exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  await ready;
+  return {
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

@@ -1,7 +1,8 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
 /**
- * Ends the run with the plain `server: N passed, N failed` line that CI reads. A test file that
+ * Ends the run with the plain `server: N passed, N failed` line that CI reads (`server-s3:` for the
+ * TEST_STORAGE=s3 run). A test file that
  * fails before any test runs (an import error, a failing beforeAll) counts as one failure, so a
  * broken file can never look like a passing run.
  */
@@ -20,6 +21,6 @@ export default class SummaryReporter implements Reporter {
         else skipped++;
       }
     }
-    console.log(`\nserver: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+    console.log(`\n${process.env.TEST_STORAGE === 's3' ? 'server-s3' : 'server'}: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   }
 }

@@ -229,6 +229,13 @@ export class TestServer {
     await this.pool.end();
     const admin = new pg.Client({ connectionString: this.adminUrl });
     await admin.connect();
+    // closed pools can still be finishing their sockets; a forced drop would then kill a client in the
+    // middle of saying goodbye, which pg reports as an uncaught error
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const open = await admin.query(`select count(*)::int as n from pg_stat_activity where datname = $1`, [this.database]);
+      if (open.rows[0].n === 0) break;
+      await new Promise((done) => setTimeout(done, 100));
+    }
     await admin.query(`drop database if exists ${this.database} with (force)`);
     await admin.end();
     await rm(this.dataDir, { recursive: true, force: true });
