@@ -1,6 +1,6 @@
 import { Admin, Resource } from 'react-admin';
 import { authProvider } from './authProvider';
-import { dataProvider } from './dataProvider';
+import { lazyDataProvider as dataProvider } from './dataProvider/lazy';
 import images from './images';
 import tiers from './tiers';
 import users from './users';

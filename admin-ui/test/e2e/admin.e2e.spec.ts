@@ -13,6 +13,7 @@ let browser: Browser;
 let page: Page;
 // uncaught exceptions and console errors (failed requests, CSP refusals) seen in the browser
 const pageErrors: string[] = [];
+const scripts: string[] = [];
 
 async function gql(query: string, variables: Record<string, unknown>, token?: string) {
   const response = await fetch(`${server.url}/graphql`, {
@@ -61,6 +62,9 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (error) => pageErrors.push(String(error)));
+  page.on('request', (request) => {
+    if (request.resourceType() === 'script') scripts.push(new URL(request.url()).pathname);
+  });
   page.on('console', (message) => {
     if (message.type() === 'error') pageErrors.push(`${message.text()} ${message.location().url}`);
   });
@@ -80,6 +84,8 @@ describe('the admin app in a real browser', () => {
   it('refuses a non-admin account with a clear message', async () => {
     await page.goto(`${server.url}/admin/`);
     await page.locator('input[name="username"]').first().waitFor();
+    // the login page loads without Apollo Client and the GraphQL documents, which come after login
+    expect(scripts.some((path) => path.includes('/dataProvider-'))).toBe(false);
     await shot('login');
     await logIn('plain-user', 'plain-password');
     await page.getByText('This account is not an admin').first().waitFor();
@@ -90,6 +96,7 @@ describe('the admin app in a real browser', () => {
     await logIn(server.adminUsername, server.adminPassword);
     await page.waitForURL(/#\/tiers/);
     await page.getByRole('cell', { name: 'Enterprise' }).first().waitFor();
+    expect(scripts.some((path) => path.includes('/dataProvider-'))).toBe(true);
     await page.reload();
     await page.getByRole('cell', { name: 'Enterprise' }).first().waitFor();
     await shot('tiers-list');
