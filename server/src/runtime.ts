@@ -7,6 +7,7 @@ import { createOrm, migrate, underStartupLock } from './db/orm.js';
 import type { AppDeps } from './graphql/context.js';
 import { ImageFiles } from './images/image-files.js';
 import { ProcessingPool } from './images/processing-pool.js';
+import { ThumbnailCache } from './images/thumbnail-cache.js';
 import { ThumbnailService } from './images/thumbnail.service.js';
 import { ThumbnailSync } from './images/thumbnail-sync.js';
 import { Background } from './jobs/background.js';
@@ -62,8 +63,13 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
 
     const storage = createStorage(config);
     await storage.init();
-    const files = new ImageFiles(storage);
     const metrics = new Metrics();
+    const thumbnailCache = new ThumbnailCache(config.thumbnailCache, {
+      hit: () => metrics.thumbnailCacheHits.inc(),
+      miss: () => metrics.thumbnailCacheMisses.inc(),
+    });
+    metrics.gauge('thumbnail_cache_bytes', 'Bytes of thumbnails held in the in-memory cache', () => thumbnailCache.size);
+    const files = new ImageFiles(storage, thumbnailCache);
     const pool = new ProcessingPool(config.imageWorkers, config.imageQueueLimit, {
       waited: (seconds) => metrics.imageQueueWait.observe(seconds),
       ran: (trigger, seconds) => metrics.imageProcessing.observe({ trigger }, seconds),

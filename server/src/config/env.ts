@@ -109,6 +109,14 @@ const EnvSchema = z
     ORIGINAL_REDIRECT_MIN_BYTES: optionalText.pipe(z.string().regex(/^\d{1,13}$/, 'must be a whole number of bytes').transform(Number).optional()),
     /** Lifetime of those presigned URLs in seconds (never beyond an expiring link's own expiry). */
     ORIGINAL_REDIRECT_SECONDS: integer(1, 3600).default(60),
+    /** Bytes of thumbnails kept in memory for file links, least recently used dropped first; 0 turns the cache off. */
+    THUMBNAIL_CACHE_BYTES: integer(0, 64 * 1024 * MIB).default(64 * MIB),
+    /** Largest thumbnail that cache keeps, in bytes; larger ones are read from storage on every request. */
+    THUMBNAIL_CACHE_MAX_ITEM_BYTES: integer(1, 1024 * MIB).default(256 * 1024),
+    /** With STORAGE=local: file links answer, after the link and tier checks, with `X-Accel-Redirect: <prefix><storage key>` and no body, for nginx to send the file from DATA_DIR/media (README, "Serving files through nginx"). Like `/protected-media/`. */
+    FILES_ACCEL_REDIRECT_PREFIX: optionalText.pipe(
+      z.string().regex(/^\/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*\/)+$/, "must be a path that starts and ends with '/', like /protected-media/").optional(),
+    ),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ADMIN_USERNAME) !== Boolean(env.ADMIN_PASSWORD)) {
@@ -119,6 +127,9 @@ const EnvSchema = z
     }
     if (env.ORIGINAL_REDIRECT_MIN_BYTES !== undefined && env.STORAGE !== 's3') {
       ctx.addIssue({ code: 'custom', path: ['ORIGINAL_REDIRECT_MIN_BYTES'], message: 'needs STORAGE=s3: only a bucket can hand out presigned URLs' });
+    }
+    if (env.FILES_ACCEL_REDIRECT_PREFIX !== undefined && env.STORAGE !== 'local') {
+      ctx.addIssue({ code: 'custom', path: ['FILES_ACCEL_REDIRECT_PREFIX'], message: 'needs STORAGE=local: nginx can only send files from a local folder' });
     }
     if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
       const missing = env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
@@ -173,6 +184,10 @@ export interface Config {
   jobsWorker: boolean;
   /** Originals this large or larger are redirected to presigned storage URLs; undefined never. */
   originalRedirect: { minBytes: number; seconds: number } | undefined;
+  /** In-memory thumbnail bytes for file links; `maxBytes` 0 is off. */
+  thumbnailCache: { maxBytes: number; maxItemBytes: number };
+  /** Prefix of the X-Accel-Redirect answers to file links (a path nginx maps to `mediaDir`); undefined sends the bytes. */
+  filesAccelRedirectPrefix: string | undefined;
   jobsBatchSize: number;
   adminUiDir: string;
   storage: StorageConfig;
@@ -233,6 +248,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     jobsWorker: env.JOBS_WORKER === 'inline',
     originalRedirect: env.ORIGINAL_REDIRECT_MIN_BYTES === undefined ? undefined : { minBytes: env.ORIGINAL_REDIRECT_MIN_BYTES, seconds: env.ORIGINAL_REDIRECT_SECONDS },
+    thumbnailCache: { maxBytes: env.THUMBNAIL_CACHE_BYTES, maxItemBytes: env.THUMBNAIL_CACHE_MAX_ITEM_BYTES },
+    filesAccelRedirectPrefix: env.FILES_ACCEL_REDIRECT_PREFIX,
     jobsBatchSize: env.JOBS_BATCH_SIZE,
     adminUiDir: resolve(env.ADMIN_UI_DIR),
     storage:

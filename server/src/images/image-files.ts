@@ -1,19 +1,30 @@
+import { access } from 'node:fs/promises';
+import { LocalStorage } from '../storage/local-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { originalKey, thumbnailKey, thumbnailPrefix } from '../storage/paths.js';
 import type { ImageFormat } from './image.entity.js';
 import type { Thumbnail } from './image-processor.js';
+import { ThumbnailCache } from './thumbnail-cache.js';
 
 export interface StoredImageRef {
   id: string;
   format: ImageFormat;
 }
 
-/** The files of images in storage: where each one goes and how to remove them all. */
+/**
+ * The files of images in storage: where each one goes and how to remove them all. Every write and
+ * removal of a thumbnail passes through here, so this is where its cached bytes are dropped.
+ */
 export class ImageFiles {
-  constructor(readonly storage: Storage) {}
+  constructor(
+    readonly storage: Storage,
+    private readonly cache: ThumbnailCache = new ThumbnailCache({ maxBytes: 0, maxItemBytes: 0 }),
+  ) {}
 
   async writeThumbnails(image: StoredImageRef, thumbnails: readonly Thumbnail[]): Promise<void> {
-    await Promise.all(thumbnails.map((t) => this.storage.put(thumbnailKey(image.id, t.height, image.format), t.data)));
+    await this.changing(image, thumbnails.map((t) => t.height), () =>
+      Promise.all(thumbnails.map((t) => this.storage.put(thumbnailKey(image.id, t.height, image.format), t.data))),
+    );
   }
 
   moveOriginal(image: StoredImageRef, stagedPath: string): Promise<void> {
@@ -24,8 +35,33 @@ export class ImageFiles {
     return this.storage.read(originalKey(image.id, image.format));
   }
 
-  readThumbnail(image: StoredImageRef, height: number): Promise<Buffer | undefined> {
+  /** The thumbnail's bytes, from memory when this process read them recently. */
+  async readThumbnail(image: StoredImageRef, height: number): Promise<Buffer | undefined> {
+    const cached = this.cache.get(image, height);
+    if (cached) return cached;
+    const version = this.cache.version;
+    const bytes = await this.storage.read(thumbnailKey(image.id, height, image.format));
+    if (bytes) this.cache.put(image, height, bytes, version);
+    return bytes;
+  }
+
+  /** The thumbnail's bytes in storage now, past the cache: another instance may have just written them. */
+  readStoredThumbnail(image: StoredImageRef, height: number): Promise<Buffer | undefined> {
     return this.storage.read(thumbnailKey(image.id, height, image.format));
+  }
+
+  /**
+   * The storage key of the original (no `height`) or of a thumbnail when its file is on local disk,
+   * found with a stat rather than a read, for a proxy that reads the same folder to send it
+   * (X-Accel-Redirect); `undefined` when the file is missing.
+   */
+  async localFileKey(image: StoredImageRef, height?: number): Promise<string | undefined> {
+    if (!(this.storage instanceof LocalStorage)) throw new Error('only files on local disk can be handed to a proxy');
+    const key = height === undefined ? originalKey(image.id, image.format) : thumbnailKey(image.id, height, image.format);
+    return access(this.storage.pathOf(key)).then(
+      () => key,
+      () => undefined,
+    );
   }
 
   /** A presigned URL of the original, or `undefined` when the storage cannot make one. */
@@ -39,13 +75,25 @@ export class ImageFiles {
 
   /** Removes some thumbnails of one image; missing files are fine. */
   async removeThumbnails(image: StoredImageRef, heights: readonly number[]): Promise<void> {
-    await Promise.all(heights.map((height) => this.storage.delete(thumbnailKey(image.id, height, image.format))));
+    await this.changing(image, heights, () => Promise.all(heights.map((height) => this.storage.delete(thumbnailKey(image.id, height, image.format)))));
   }
 
   /** Removes originals and every thumbnail; safe to call for images that were never fully written. */
   async removeAll(images: readonly StoredImageRef[]): Promise<void> {
     for (const image of images) {
-      await Promise.all([this.storage.delete(originalKey(image.id, image.format)), this.storage.deletePrefix(thumbnailPrefix(image.id))]);
+      await this.changing(image, undefined, () =>
+        Promise.all([this.storage.delete(originalKey(image.id, image.format)), this.storage.deletePrefix(thumbnailPrefix(image.id))]),
+      );
+    }
+  }
+
+  /** Drops the cached bytes before and after a change, so no read that overlapped it is kept. */
+  private async changing(image: StoredImageRef, heights: readonly number[] | undefined, change: () => Promise<unknown>): Promise<void> {
+    this.cache.invalidate(image, heights);
+    try {
+      await change();
+    } finally {
+      this.cache.invalidate(image, heights);
     }
   }
 }

@@ -26,7 +26,11 @@ export class ThumbnailService {
     private readonly onGenerated: (count: number) => void = () => {},
   ) {}
 
-  /** The thumbnail's bytes, or `undefined` when the original is gone too. */
+  /**
+   * The thumbnail's bytes, or `undefined` when the original is gone too. Reads go through
+   * `ImageFiles`, which keeps recently read thumbnails in memory; what this makes, it writes through
+   * `ImageFiles` too, which drops any cached copy.
+   */
   async get(image: ThumbnailSource, height: number): Promise<Buffer | undefined> {
     const key = `${image.id}/${height}`;
     const pending = this.inFlight.get(key);
@@ -60,7 +64,7 @@ export class ThumbnailService {
     const missing: number[] = [];
     for (const height of heights) {
       // another instance (or request) may have made it while this one waited for the lock
-      const stored = await this.files.readThumbnail(image, height);
+      const stored = await this.files.readStoredThumbnail(image, height);
       if (stored) found.set(height, stored);
       else missing.push(height);
     }

@@ -53,6 +53,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly thumbnailCacheHits = new Counter({
+    name: 'thumbnail_cache_hits_total',
+    help: 'Thumbnail reads answered from the in-memory cache',
+    registers: [this.registry],
+  });
+
+  readonly thumbnailCacheMisses = new Counter({
+    name: 'thumbnail_cache_misses_total',
+    help: 'Thumbnail reads that went to storage while the in-memory cache is on',
+    registers: [this.registry],
+  });
+
   readonly imageQueueWait = new Histogram({
     name: 'image_processing_queue_wait_seconds',
     help: 'Time an image job waited for a worker',

@@ -1,0 +1,98 @@
+import { LRUCache } from 'lru-cache';
+import type { ImageFormat } from './image.entity.js';
+
+export interface ThumbnailCacheLimits {
+  /** Total bytes held; 0 turns the cache off. */
+  maxBytes: number;
+  /** Largest thumbnail kept; bigger ones are read from storage every time. */
+  maxItemBytes: number;
+}
+
+export interface ThumbnailCacheEvents {
+  hit(): void;
+  miss(): void;
+}
+
+interface ImageRef {
+  id: string;
+  format: ImageFormat;
+}
+
+const keyOf = (image: ImageRef, height: number) => `${image.id}/${height}/${image.format}`;
+
+/**
+ * Recently read thumbnails' bytes, least recently used dropped first once `maxBytes` is reached. It
+ * holds bytes only, never an access decision: callers check the link and the owner's tier before
+ * they ask. `ImageFiles` is its only user, and every write or removal of a thumbnail goes through
+ * `ImageFiles`, which drops the entries it touches.
+ */
+export class ThumbnailCache {
+  private readonly lru: LRUCache<string, Buffer> | undefined;
+  /** The cached keys of each image, so removing an image drops its entries without a scan. */
+  private readonly keysByImage = new Map<string, Set<string>>();
+  /**
+   * Moves on every invalidation. A read from storage that overlapped one is not cached: it may have
+   * read a file that was then removed or replaced.
+   */
+  private generation = 0;
+
+  constructor(
+    limits: ThumbnailCacheLimits,
+    private readonly events: ThumbnailCacheEvents = { hit() {}, miss() {} },
+  ) {
+    if (limits.maxBytes <= 0) return;
+    this.lru = new LRUCache<string, Buffer>({
+      maxSize: limits.maxBytes,
+      maxEntrySize: Math.min(limits.maxItemBytes, limits.maxBytes),
+      sizeCalculation: (bytes) => Math.max(1, bytes.length),
+      dispose: (_bytes, key, reason) => {
+        if (reason !== 'set') this.forget(key);
+      },
+    });
+  }
+
+  /** Bytes held now. */
+  get size(): number {
+    return this.lru?.calculatedSize ?? 0;
+  }
+
+  /** A token to pass to `put` after reading from storage. */
+  get version(): number {
+    return this.generation;
+  }
+
+  get(image: ImageRef, height: number): Buffer | undefined {
+    if (!this.lru) return undefined;
+    const bytes = this.lru.get(keyOf(image, height));
+    if (bytes) this.events.hit();
+    else this.events.miss();
+    return bytes;
+  }
+
+  /** Keeps bytes read from storage, unless they are too large or an invalidation came after `version`. */
+  put(image: ImageRef, height: number, bytes: Buffer, version: number): void {
+    if (!this.lru || version !== this.generation) return;
+    const key = keyOf(image, height);
+    this.lru.set(key, bytes);
+    if (!this.lru.has(key)) return; // over the per-item cap
+    let keys = this.keysByImage.get(image.id);
+    if (!keys) this.keysByImage.set(image.id, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /** Drops some heights of one image, or all of them when `heights` is omitted. */
+  invalidate(image: ImageRef, heights?: readonly number[]): void {
+    this.generation++;
+    if (!this.lru) return;
+    const keys = heights ? heights.map((h) => keyOf(image, h)) : [...(this.keysByImage.get(image.id) ?? [])];
+    for (const key of keys) this.lru.delete(key);
+  }
+
+  private forget(key: string): void {
+    const imageId = key.slice(0, key.indexOf('/'));
+    const keys = this.keysByImage.get(imageId);
+    if (!keys) return;
+    keys.delete(key);
+    if (keys.size === 0) this.keysByImage.delete(imageId);
+  }
+}
