@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { answers, freePort, startService, type Service } from './processes.ts';
+
+export const TIERS = {
+  basic: '00000000-0000-4000-8000-000000000001',
+  premium: '00000000-0000-4000-8000-000000000002',
+  enterprise: '00000000-0000-4000-8000-000000000003',
+} as const;
+
+/** The product as a user runs it: the production build, embedded PostgreSQL, local storage. */
+export interface Product {
+  origin: string;
+  pid: number;
+  dataDir: string;
+  mediaDir: string;
+  /** The embedded PostgreSQL, for seeding and the raw-SQL figures. */
+  pgUrl: string;
+  metricsToken: string;
+  admin: { username: string; password: string };
+  service: Service;
+}
+
+const secret = () => randomBytes(32).toString('base64url');
+
+/** `extraEnv` adds or overrides settings (`pnpm bench --env=IMAGE_WORKERS=1`), to try a lever without editing anything. */
+export async function startProduct(serverDir: string, dataDir: string, logDir: string, extraEnv: Record<string, string> = {}): Promise<Product> {
+  const [port, pgPort] = [await freePort(), await freePort()];
+  const origin = `http://127.0.0.1:${port}`;
+  const admin = { username: 'bench-admin', password: secret() };
+  const metricsToken = secret();
+  const keep = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'].filter((key) => process.env[key] !== undefined);
+  const env: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(keep.map((key) => [key, process.env[key]])),
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: origin,
+    DATA_DIR: dataDir,
+    EMBEDDED_PG_PORT: String(pgPort),
+    AUTH_SECRET: secret(),
+    LINK_SIGNING_KEYS: secret(),
+    ADMIN_USERNAME: admin.username,
+    ADMIN_PASSWORD: admin.password,
+    METRICS_TOKEN: metricsToken,
+    LOG_LEVEL: 'info',
+    // the login figure measures argon2 and the throttle's bookkeeping, not its refusals
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: '100000',
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '1000000',
+    ...extraEnv,
+  };
+  const service = await startService({
+    name: 'product',
+    command: process.execPath,
+    args: ['dist/main.js'],
+    cwd: serverDir,
+    env,
+    logDir,
+    ready: () => answers(`${origin}/readyz`),
+    timeoutMs: 180_000,
+  });
+  const password = (await readFile(join(dataDir, 'pg-password'), 'utf8')).trim();
+  return {
+    origin,
+    pid: service.child.pid!,
+    dataDir,
+    mediaDir: join(dataDir, 'media'),
+    pgUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/imageapi`,
+    metricsToken,
+    admin,
+    service,
+  };
+}
+
+export const graphqlHeaders = (token?: string): Record<string, string> => ({
+  'content-type': 'application/json',
+  ...(token ? { authorization: `Bearer ${token}` } : {}),
+});
+
+/** One GraphQL operation; any error in the answer throws. */
+export async function gql<T>(origin: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  const res = await fetch(`${origin}/graphql`, { method: 'POST', headers: graphqlHeaders(token), body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
+  if (body.errors?.length || !body.data) throw new Error(`GraphQL ${res.status}: ${JSON.stringify(body.errors ?? body)}`);
+  return body.data;
+}
+
+export const LOGIN = 'mutation Login($username: String!, $password: String!) { login(username: $username, password: $password) { token } }';
+
+export async function login(origin: string, username: string, password: string): Promise<string> {
+  return (await gql<{ login: { token: string } }>(origin, LOGIN, { username, password })).login.token;
+}
+
+export async function createUser(origin: string, adminToken: string, username: string, password: string, tierId: string): Promise<string> {
+  const data = await gql<{ createUser: { id: string } }>(
+    origin,
+    'mutation CreateUser($input: CreateUserInput!) { createUser(input: $input) { id } }',
+    { input: { username, password, tierId } },
+    adminToken,
+  );
+  return data.createUser.id;
+}
+
+export interface TestFile {
+  name: string;
+  type: string;
+  bytes: Buffer<ArrayBuffer>;
+}
+
+/** The upload mutation over multipart, as a browser sends it; resolves once every tier thumbnail is stored. */
+export async function uploadImage<T = { id: string }>(origin: string, token: string, file: TestFile, selection = 'id'): Promise<T> {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: `mutation Upload($file: Upload!) { uploadImage(file: $file) { ${selection} } }`, variables: { file: null } }));
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('0', new Blob([file.bytes], { type: file.type }), file.name);
+  const res = await fetch(`${origin}/graphql`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
+    body: form,
+  });
+  const body = (await res.json()) as { data?: { uploadImage: T }; errors?: Array<{ message: string }> };
+  if (body.errors?.length || !body.data) throw new Error(`upload ${res.status}: ${JSON.stringify(body.errors ?? body)}`);
+  return body.data.uploadImage;
+}
+
+export async function scrapeMetrics(product: Product): Promise<string> {
+  const res = await fetch(`${product.origin}/metrics`, { headers: { authorization: `Bearer ${product.metricsToken}` } });
+  if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}
+
+/**
+ * The sum of the Prometheus samples of `name` that carry every one of `labels`, e.g.
+ * metric(text, 'image_processing_duration_seconds_sum', 'trigger="upload"'); 0 when there are none.
+ */
+export function metric(text: string, name: string, ...labels: string[]): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== ' ' && rest[0] !== '{') continue;
+    const pairs = rest.startsWith('{') ? rest.slice(1, rest.indexOf('}')).split(',') : [];
+    if (labels.every((label) => pairs.includes(label))) sum += Number(rest.slice(rest.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** Polls the product's gauge of image jobs holding a worker while `during` runs; returns the highest value seen. */
+export async function peakRunningJobs(product: Product, during: Promise<unknown>): Promise<number> {
+  let peak = 0;
+  let done = false;
+  const watch = during.finally(() => (done = true));
+  while (!done) {
+    peak = Math.max(peak, metric(await scrapeMetrics(product), 'image_processing_running'));
+    await Promise.race([watch.catch(() => {}), new Promise((resolve) => setTimeout(resolve, 200))]);
+  }
+  await watch;
+  return peak;
+}
