@@ -39,7 +39,7 @@ export class ImageListArgs extends PageArgs {
   filter?: ImageFilter;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ImageList {
   @Field(() => [Image])
   nodes!: Image[];

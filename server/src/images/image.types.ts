@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Image } from './image.entity.js';
 
-@ObjectType({ description: 'One thumbnail the owner’s tier provides.' })
+@ObjectType({ simpleResolvers: true, description: 'One thumbnail the owner’s tier provides.' })
 export class Thumbnail {
   @Field(() => Int, { description: 'The tier height this thumbnail is made for.' })
   size!: number;
@@ -16,7 +16,7 @@ export class Thumbnail {
   url!: string;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ImageEdge {
   @Field(() => String)
   cursor!: string;
@@ -25,7 +25,7 @@ export class ImageEdge {
   node!: Image;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;
@@ -34,7 +34,7 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ImageConnection {
   @Field(() => [ImageEdge])
   edges!: ImageEdge[];

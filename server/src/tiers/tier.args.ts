@@ -39,7 +39,7 @@ export class TierListArgs extends PageArgs {
   filter?: TierFilter;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class TierList {
   @Field(() => [Tier])
   nodes!: Tier[];

@@ -3,7 +3,7 @@ import { ArrayType } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'What the users on a tier get: which thumbnails, and which kinds of link.' })
+@ObjectType({ simpleResolvers: true, description: 'What the users on a tier get: which thumbnails, and which kinds of link.' })
 @Entity({ tableName: 'tiers' })
 // names are unique regardless of case: "Gold" and "gold" would confuse every admin
 @Index({ name: 'tiers_name_lower_unique', expression: 'create unique index "tiers_name_lower_unique" on "tiers" (lower("name"))' })

@@ -43,7 +43,7 @@ export class UserListArgs extends PageArgs {
   filter?: UserFilter;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class UserList {
   @Field(() => [User])
   nodes!: User[];
