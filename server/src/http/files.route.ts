@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { Router, type Request, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { AppDeps } from '../graphql/context.js';
 import { RateLimitedError } from '../graphql/errors.js';
 import { ImageFormat } from '../images/image.entity.js';
@@ -20,12 +20,28 @@ interface ServedImage {
 const CONTENT_TYPES: Record<ImageFormat, string> = { PNG: 'image/png', JPEG: 'image/jpeg' };
 
 /**
+ * On every answer of these routes, refusals and 304s included: a browser must never sniff or run what
+ * comes from here. Cross-origin because links are made to be embedded (`<img src>`) by other sites.
+ */
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'; sandbox",
+  'Cross-Origin-Resource-Policy': 'cross-origin',
+};
+const LINK_PATHS = ['/files', '/links'];
+
+/**
  * The routes behind every link. A link proves which image and variant it was made for; whether the
  * owner's tier still allows that variant is checked on every request, so a downgrade or a removed
  * height stops the link at once.
  */
 export function filesRouter(deps: AppDeps): Router {
   const router = Router();
+
+  router.use(LINK_PATHS, (_req, res, next) => {
+    res.set(SECURITY_HEADERS);
+    next();
+  });
 
   router.get('/files/:imageId/:variant', async (req, res) => {
     const variant = deps.links.verifyPermanent(String(req.params.imageId), String(req.params.variant), req.query.sig);
@@ -48,6 +64,15 @@ export function filesRouter(deps: AppDeps): Router {
     // a cache may keep the bytes only as long as the link lives
     await send(deps, req, res, image, { kind: 'original' }, `private, max-age=${token.expiresAt - now}`, token.expiresAt - now);
   });
+
+  // a token with a slash in it, or a path with a segment too many, is a bad link like any other
+  router.get(['/files/{*rest}', '/links/{*rest}'], (_req, res) => fail(res, 403, 'LINK_INVALID', 'This link is not valid'));
+
+  // a percent-escape that is not UTF-8 fails Express's parameter decoding (a 400) before the route runs
+  router.use(LINK_PATHS, ((error, _req, res, next) => {
+    if (error instanceof URIError) return fail(res, 403, 'LINK_INVALID', 'This link is not valid');
+    next(error);
+  }) satisfies ErrorRequestHandler);
 
   return router;
 }
@@ -84,9 +109,6 @@ async function send(deps: AppDeps, req: Request, res: Response, image: ServedIma
   const etag = `"${image.id}-${name}"`;
   res.set({
     'Content-Type': CONTENT_TYPES[image.format],
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Security-Policy': "default-src 'none'; sandbox",
-    'Cross-Origin-Resource-Policy': 'cross-origin',
     'Content-Disposition': `inline; filename="${image.id}-${name}.${extensionOf(image.format)}"`,
     'Cache-Control': cacheControl,
     ETag: etag,
