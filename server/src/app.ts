@@ -21,6 +21,7 @@ import { adminUiRouter } from './http/admin-ui.route.js';
 import { filesRouter } from './http/files.route.js';
 import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin.js';
 import { httpMetrics, metricsRoute, routeOf } from './observability/http-metrics.js';
+import { processUploadRequest } from './images/upload.scalar.js';
 import { healthRoutes } from './observability/readiness.js';
 import { currentRequestId, requestScope } from './shared/request-scope.js';
 
@@ -84,7 +85,8 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
     '/graphql',
     // bearer tokens, never cookies: any origin may call the API, as Apollo Sandbox does
     cors({ origin: true, maxAge: 600 }),
-    graphqlUploadExpress({ maxFileSize: config.maxUploadBytes, maxFiles: config.maxFilesPerRequest, maxFieldSize: 1024 * 1024 }),
+    // the wrapper answers malformed multipart with 400 (never a hang or a 500) and refuses files mapped outside `variables`
+    graphqlUploadExpress({ processRequest: processUploadRequest, maxFileSize: config.maxUploadBytes, maxFiles: config.maxFilesPerRequest, maxFieldSize: 64 * 1024 }),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {

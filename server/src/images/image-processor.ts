@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { BadUserInputError } from '../graphql/errors.js';
 import { ImageFormat } from './image.entity.js';
@@ -65,6 +66,7 @@ export async function probeImage(input: string | Buffer, maxPixels: number): Pro
   if (!format) throw new ImageRejectedError('UNSUPPORTED_FORMAT');
   if (!meta.width || !meta.height) throw new ImageRejectedError('CORRUPT');
   if (meta.width * meta.height > maxPixels) throw new ImageRejectedError('TOO_MANY_PIXELS');
+  if (format === ImageFormat.PNG && !(await reachesPngEnd(input))) throw new ImageRejectedError('CORRUPT', 'no IEND chunk');
   const swapped = (meta.orientation ?? 1) >= 5;
   return { format, width: swapped ? meta.height : meta.width, height: swapped ? meta.width : meta.height };
 }
@@ -105,6 +107,33 @@ export async function makeThumbnails(
       return { height, data: await encoded.toBuffer() };
     }),
   );
+}
+
+const PNG_END = Buffer.from('0000000049454e44ae426082', 'hex');
+
+/**
+ * Whether the PNG's chunks lead to IEND. libpng decodes a PNG cut off after its last IDAT without a
+ * word, so a file cut short in transit would otherwise be kept. Bytes after IEND are allowed.
+ */
+async function reachesPngEnd(input: string | Buffer): Promise<boolean> {
+  const buffer = typeof input === 'string' ? undefined : input;
+  const file = typeof input === 'string' ? await open(input, 'r') : undefined;
+  const read = async (offset: number, length: number) =>
+    buffer ? buffer.subarray(offset, offset + length) : (await file!.read(Buffer.alloc(length), 0, length, offset)).buffer;
+  try {
+    const size = buffer ? buffer.length : (await file!.stat()).size;
+    // nearly every PNG ends with IEND; walking the chunks (thousands of 8 KB IDATs) is for the rest
+    if (size >= 8 + PNG_END.length && (await read(size - PNG_END.length, PNG_END.length)).equals(PNG_END)) return true;
+    // after the 8-byte signature, each chunk is length (4), type (4), data (length), CRC (4)
+    for (let offset = 8; offset + 12 <= size; ) {
+      const header = await read(offset, 8);
+      if (header.toString('latin1', 4, 8) === 'IEND') return true;
+      offset += 12 + header.readUInt32BE(0);
+    }
+    return false;
+  } finally {
+    await file?.close();
+  }
 }
 
 function classify(error: unknown): ImageRejectedError {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
@@ -58,3 +59,30 @@ export function bombPng(width: number, height: number): Buffer {
 
 export const svgWithScript = () =>
   Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>');
+
+/** Random pixels compress badly, so cutting the encoded file cuts real image data, not padding. */
+export const noise = (width: number, height: number) => sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } });
+
+/** A PNG with one more chunk right after IHDR (byte 33), e.g. `tEXt` carrying HTML or the `acTL` of an APNG. */
+export function withPngChunk(png: Buffer, type: string, data: Buffer): Buffer {
+  return Buffer.concat([png.subarray(0, 33), chunk(type, data), png.subarray(33)]);
+}
+
+/** The `acTL` chunk that makes a PNG an APNG: frame count and loop count. */
+export const apngControl = (frames: number) => {
+  const data = Buffer.alloc(8);
+  data.writeUInt32BE(frames, 0);
+  return data;
+};
+
+/**
+ * A white JPEG whose stored top-left quadrant is red, tagged with an EXIF orientation, so a test can
+ * tell from the pixels where that corner ends up once the image is shown upright.
+ */
+export function markedJpeg(width: number, height: number, orientation: number): Promise<Buffer> {
+  const pixels = Buffer.alloc(width * height * 3, 255);
+  for (let y = 0; y < height / 2; y++) {
+    for (let x = 0; x < width / 2; x++) pixels.set([255, 0, 0], (y * width + x) * 3);
+  }
+  return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation }).toBuffer();
+}
