@@ -11,7 +11,6 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import { GraphQLError } from 'graphql';
 import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
-import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth/auth.service.js';
 import { createContext, type AppDeps, type Context } from './graphql/context.js';
 import { toAppError, createFormatError } from './graphql/format-error.js';
@@ -20,10 +19,11 @@ import { createSchema } from './graphql/schema.js';
 import { adminUiRouter } from './http/admin-ui.route.js';
 import { filesRouter } from './http/files.route.js';
 import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin.js';
-import { httpMetrics, metricsRoute, routeOf } from './observability/http-metrics.js';
+import { accessLog } from './observability/access-log.js';
+import { httpMetrics, metricsRoute } from './observability/http-metrics.js';
 import { processUploadRequest } from './images/upload.scalar.js';
 import { healthRoutes } from './observability/readiness.js';
-import { currentRequestId, requestScope } from './shared/request-scope.js';
+import { requestScope } from './shared/request-scope.js';
 
 const CONTEXT_ERROR_STATUS: Partial<Record<string, number>> = { UNAUTHENTICATED: 401, SERVICE_UNAVAILABLE: 503 };
 
@@ -66,17 +66,7 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
   app.set('trust proxy', config.trustProxy);
   app.use(requestScope());
   app.use(httpMetrics(deps.metrics));
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: () => currentRequestId() ?? 'none',
-      quietReqLogger: true,
-      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(routeOf(req.url ?? '')) },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-      // the path only: a link's query string holds its signature, which is as good as the file
-      serializers: { req: (req) => ({ method: req.method, path: String(req.url).split('?')[0] }), res: (res) => ({ status: res.statusCode }) },
-    }),
-  );
+  app.use(accessLog(logger));
   app.use(healthRoutes({ orm: deps.orm, storage: deps.files.storage, logger, isStopping }));
   app.use(metricsRoute(deps.metrics, config.metricsToken));
   app.use(filesRouter(deps));

@@ -1,0 +1,33 @@
+import { performance } from 'node:perf_hooks';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../shared/logger.js';
+import { currentRequestId } from '../shared/request-scope.js';
+import { routeOf } from './http-metrics.js';
+
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * One line per request when its response ends: method, path, status, milliseconds. The path only: a
+ * link's query string holds its signature, which is as good as the file. (pino-http did this with a
+ * child logger per request, which cost more CPU than a small GraphQL request's own work.)
+ */
+export function accessLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const path = req.path;
+    if (QUIET_ROUTES.has(routeOf(path))) return next();
+    const startedAt = performance.now();
+    const reqId = currentRequestId();
+    let logged = false;
+    const log = () => {
+      if (logged) return;
+      logged = true;
+      const status = res.writableFinished ? res.statusCode : 'aborted';
+      const line = { reqId, req: { method: req.method, path }, res: { status }, responseTime: Math.round(performance.now() - startedAt) };
+      if (typeof status === 'number' && status >= 500) logger.error(line, 'request errored');
+      else logger.info(line, status === 'aborted' ? 'request aborted' : 'request completed');
+    };
+    res.once('finish', log);
+    res.once('close', log);
+    next();
+  };
+}
