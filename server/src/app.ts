@@ -16,6 +16,7 @@ import { createContext, type AppDeps, type Context } from './graphql/context.js'
 import { toAppError, createFormatError } from './graphql/format-error.js';
 import { operationLimitsRule } from './graphql/operation-limits.js';
 import { createSchema } from './graphql/schema.js';
+import { textInputPlugin } from './graphql/text-input.plugin.js';
 import { adminUiRouter } from './http/admin-ui.route.js';
 import { filesRouter } from './http/files.route.js';
 import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin.js';
@@ -49,11 +50,14 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
     parseOptions: { maxTokens: config.graphqlLimits.maxTokens },
     validationRules: [operationLimitsRule(config.graphqlLimits)],
     allowBatchedHttpRequests: false,
+    // no client of ours sends persisted-query hashes; off, they cannot fill a query cache in memory
+    persistedQueries: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // no @cacheControl hints are used, and the plugin costs real time on large lists
       ApolloServerPluginCacheControlDisabled(),
       graphqlMetricsPlugin(deps.metrics),
+      textInputPlugin(),
       config.isProduction ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
   });

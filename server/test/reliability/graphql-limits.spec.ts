@@ -185,3 +185,31 @@ describe('G4: what production reveals', () => {
     }
   });
 });
+
+// found by `pnpm fuzz`: text PostgreSQL cannot hold, and Apollo's persisted-query protocol
+describe('inputs outside what the API speaks', () => {
+  it('refuses a NUL character in a string argument or variable with BAD_USER_INPUT before any SQL runs', async () => {
+    for (const run of [
+      () => dev.gql('mutation { login(username: "a\\u0000b", password: "x") { token } }'),
+      () => dev.gql('mutation L($u: String!) { login(username: $u, password: "x") { token } }', { u: 'root\u0000' }),
+      () => dev.gql('query Q($q: String) { users(filter: { q: $q }) { totalCount } }', { q: '\u0000' }, dev.adminToken),
+    ]) {
+      const { result, sql } = await sqlOf(dev, run);
+      expect(result.status).toBe(400);
+      expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NUL_CHARACTER' });
+      expect(sql.filter((s) => /login_failures|from "users"/i.test(s)), sql.join('\n')).toEqual([]);
+    }
+    expect((await dev.gql('{ __typename }')).data).toEqual({ __typename: 'Query' });
+  });
+
+  it('answers a persisted-query hash with PERSISTED_QUERY_NOT_SUPPORTED, not an internal error', async () => {
+    const response = await fetch(`${dev.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } }),
+    });
+    const body = (await response.json()) as GqlResponse;
+    expect(response.status).toBeLessThan(500);
+    expect(body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+  });
+});
