@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { startRuntime } from './runtime.js';
 import { startServer } from './server.js';
 import { createLogger } from './shared/logger.js';
 import { loadConfigOrExit, stopOnSignals } from './shared/process-lifecycle.js';
@@ -18,7 +19,28 @@ async function main(): Promise<void> {
   stopOnSignals(logger, 'server', () => server.stop());
 }
 
-main().catch((error) => {
-  console.error('failed to start:', error);
+/**
+ * `node dist/main.js sweep`: one orphan sweep now, beside a running server or without one, printing
+ * what it removed as one JSON line. The same sweep runs hourly as a background job.
+ */
+async function sweep(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel);
+  const runtime = await startRuntime(config, { logger, work: false, shareEmbedded: true });
+  try {
+    const report = await runtime.sweeper.sweep();
+    console.log(JSON.stringify({ sweep: { scanned: report.scanned, removed: report.removed, stagedRemoved: report.stagedRemoved } }));
+  } finally {
+    await runtime.close();
+  }
+}
+
+const command = process.argv[2];
+if (command !== undefined && command !== 'sweep') {
+  console.error(`unknown command "${command}"; the only one is "sweep" (no command starts the server)`);
+  process.exit(2);
+}
+(command === 'sweep' ? sweep() : main()).catch((error) => {
+  console.error(command === 'sweep' ? 'sweep failed:' : 'failed to start:', error);
   process.exit(1);
 });

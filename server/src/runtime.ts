@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { AuthTokens } from './auth/auth-token.js';
 import type { Config } from './config/env.js';
@@ -6,6 +7,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-post
 import { createOrm, migrate, underStartupLock } from './db/orm.js';
 import type { AppDeps } from './graphql/context.js';
 import { ImageFiles } from './images/image-files.js';
+import { OrphanSweeper } from './images/orphan-sweeper.js';
 import { ProcessingPool } from './images/processing-pool.js';
 import { ThumbnailCache } from './images/thumbnail-cache.js';
 import { ThumbnailService } from './images/thumbnail.service.js';
@@ -25,12 +27,16 @@ export interface StartOptions {
   logger?: Logger;
   /** Sees every SQL statement (tests count queries with it). */
   onQuery?: (sql: string) => void;
+  /** Without DATABASE_URL: join the embedded PostgreSQL a server already runs on DATA_DIR (one-off commands). */
+  shareEmbedded?: boolean;
 }
 
 /** Everything but HTTP: the database, storage, image workers and job queue that server and worker share. */
 export interface Runtime {
   deps: AppDeps;
   admin: BootstrapResult | undefined;
+  /** Removes files that crashes left behind; the hourly job and the `sweep` command call it. */
+  sweeper: OrphanSweeper;
   /** Lets running jobs finish, then closes the queue, the database and the embedded PostgreSQL. */
   close(): Promise<void>;
 }
@@ -51,15 +57,21 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       logger.info({ dir: config.dataDir, port: config.embeddedPgPort }, 'starting embedded PostgreSQL');
-      embedded = await startEmbeddedPostgres({ dir: config.dataDir, port: config.embeddedPgPort, logger });
+      embedded = await startEmbeddedPostgres({ dir: config.dataDir, port: config.embeddedPgPort, logger, shareRunning: options.shareEmbedded });
       databaseUrl = embedded.url;
     }
-    orm = await createOrm({ clientUrl: databaseUrl, logger, onQuery: options.onQuery });
-    const ready = orm;
-    const admin = await underStartupLock(ready, async () => {
-      await migrate(ready);
-      return ensureAdmin(ready.em.fork(), config.admin, logger);
-    });
+    // start-up work on connections without the statement timeout: a migration may rightly run long
+    const startup = await createOrm({ clientUrl: databaseUrl, logger, poolMax: 3 });
+    let admin: BootstrapResult | undefined;
+    try {
+      admin = await underStartupLock(startup, async () => {
+        await migrate(startup);
+        return ensureAdmin(startup.em.fork(), config.admin, logger);
+      });
+    } finally {
+      await startup.close(true);
+    }
+    orm = await createOrm({ clientUrl: databaseUrl, logger, onQuery: options.onQuery, statementTimeoutMs: config.dbStatementTimeoutMs });
 
     const storage = createStorage(config);
     await storage.init();
@@ -77,16 +89,24 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     metrics.gauge('image_processing_queue_depth', 'Image jobs waiting for a worker', () => pool.stats.waiting);
     metrics.gauge('image_processing_running', 'Image jobs holding a worker', () => pool.stats.running);
 
-    jobs = await JobQueue.start(databaseUrl, logger);
+    jobs = await JobQueue.start(databaseUrl, logger, { schedule: options.work });
     const queue = jobs;
     metrics.gauge('background_jobs_queued', 'Background jobs waiting or running, all queues', async () =>
       Object.values(await queue.depth()).reduce((sum, n) => sum + n, 0),
     );
-    const thumbnails = new ThumbnailService(orm, files, pool, config.maxImagePixels, (count) => metrics.thumbnailsGenerated.inc(count));
+    const thumbnails = new ThumbnailService(orm, files, pool, config.maxImagePixels, (count) => metrics.thumbnailsGenerated.inc(count), logger);
     const sync = new ThumbnailSync(orm, thumbnails, files, jobs, config.jobsBatchSize);
+    const sweeper = new OrphanSweeper(orm.em.fork(), storage, clock, logger, {
+      graceSeconds: config.orphanGraceSeconds,
+      uploadTmpDir: config.uploadTmpDir,
+      multipartTmpDir: tmpdir(),
+    });
     const jobHandlers: JobHandlers = {
       thumbnailSync: (job) => sync.run(job),
       fileCleanup: (job) => files.removeAll(job.images),
+      orphanSweep: async () => {
+        await sweeper.sweep();
+      },
     };
     if (options.work) await jobs.work(jobHandlers);
 
@@ -109,6 +129,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     return {
       deps,
       admin,
+      sweeper,
       async close() {
         await queue.stop();
         await ormToClose.close(true);

@@ -23,6 +23,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const runtime = await startRuntime(config, { ...options, work: config.jobsWorker });
   try {
     const { deps } = runtime;
+    // uploads stage in this instance's own folder, and the hourly sweep may run on another instance
+    await runtime.sweeper.sweepStaging();
     const httpServer = createServer();
     // a slow client may hold a socket only so long (slowloris); uploads get two minutes in all
     httpServer.headersTimeout = 20_000;

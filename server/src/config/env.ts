@@ -25,6 +25,8 @@ const EnvSchema = z
     PORT: integer(0, 65535).default(4000),
     /** Interface to listen on. */
     HOST: z.string().default('0.0.0.0'),
+    /** Milliseconds a database statement of a request or job may run (or wait for a lock) before it is cancelled and the request answers SERVICE_UNAVAILABLE. */
+    DB_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000).default(15_000),
     /** PostgreSQL connection string; unset starts an embedded PostgreSQL under DATA_DIR. */
     DATABASE_URL: optionalText.pipe(
       z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
@@ -67,6 +69,12 @@ const EnvSchema = z
     JOBS_WORKER: z.enum(['inline', 'off']).default('inline'),
     /** Images per thumbnail-sync job; each job queues the next batch. */
     JOBS_BATCH_SIZE: integer(1, 1000).default(50),
+    /**
+     * Age in seconds before a stored file with no image row (left by a crash between writing files and
+     * committing) or a staged upload is removed by the orphan sweep; longer than any upload can take, so
+     * files of uploads in flight are never touched.
+     */
+    ORPHAN_GRACE_SECONDS: integer(300, 30 * 24 * 3600).default(3600),
     /** Bearer token that GET /metrics requires; unset leaves /metrics open (keep it off the public network then). */
     METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must have at least 16 characters').optional()),
     /** pino log level. */
@@ -161,6 +169,8 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  /** Statements running longer are cancelled by PostgreSQL (not during start-up migrations). */
+  dbStatementTimeoutMs: number;
   embeddedPgPort: number;
   dataDir: string;
   mediaDir: string;
@@ -189,6 +199,8 @@ export interface Config {
   /** Prefix of the X-Accel-Redirect answers to file links (a path nginx maps to `mediaDir`); undefined sends the bytes. */
   filesAccelRedirectPrefix: string | undefined;
   jobsBatchSize: number;
+  /** Files without a row, and staged uploads, older than this are removed by the orphan sweep. */
+  orphanGraceSeconds: number;
   adminUiDir: string;
   storage: StorageConfig;
 }
@@ -217,6 +229,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     port: env.PORT,
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
+    dbStatementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     embeddedPgPort: env.EMBEDDED_PG_PORT,
     dataDir,
     mediaDir: resolve(dataDir, 'media'),
@@ -251,6 +264,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     thumbnailCache: { maxBytes: env.THUMBNAIL_CACHE_BYTES, maxItemBytes: env.THUMBNAIL_CACHE_MAX_ITEM_BYTES },
     filesAccelRedirectPrefix: env.FILES_ACCEL_REDIRECT_PREFIX,
     jobsBatchSize: env.JOBS_BATCH_SIZE,
+    orphanGraceSeconds: env.ORPHAN_GRACE_SECONDS,
     adminUiDir: resolve(env.ADMIN_UI_DIR),
     storage:
       env.STORAGE === 's3'

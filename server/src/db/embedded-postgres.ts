@@ -16,6 +16,11 @@ export interface EmbeddedOptions {
   /** Faster, unsafe settings for throwaway test clusters. */
   ephemeral?: boolean;
   database?: string;
+  /**
+   * Use the PostgreSQL already running on this folder (a server's, for a one-off command beside it)
+   * instead of stopping it as a leftover; `stop()` then leaves it running.
+   */
+  shareRunning?: boolean;
 }
 
 /**
@@ -39,7 +44,7 @@ async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
-export async function startEmbeddedPostgres({ dir, port, logger, ephemeral = false, database = 'imageapi' }: EmbeddedOptions): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres({ dir, port, logger, ephemeral = false, database = 'imageapi', shareRunning = false }: EmbeddedOptions): Promise<EmbeddedDatabase> {
   await mkdir(dir, { recursive: true });
   await chmod(dir, 0o755);
   const pgDir = join(dir, 'pg');
@@ -63,6 +68,10 @@ export async function startEmbeddedPostgres({ dir, port, logger, ephemeral = fal
     onLog: (message: string) => logger?.debug({ postgres: message.trim() }),
     onError: (error: unknown) => logger?.error({ err: error }, 'embedded postgres error'),
   });
+  const running = shareRunning ? await runningPostmaster(pgDir) : undefined;
+  if (running) {
+    return { url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${running.port}/${database}`, stop: async () => {} };
+  }
   const initialised = await stat(join(pgDir, 'PG_VERSION')).then(() => true, () => false);
   if (!initialised) await pg.initialise();
   await stopOrphan(pgDir, logger);
@@ -81,6 +90,15 @@ export async function startEmbeddedPostgres({ dir, port, logger, ephemeral = fal
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     stop: () => pg.stop(),
   };
+}
+
+/** The PostgreSQL running on this cluster folder, from its pid file (pid on line 1, port on line 4). */
+async function runningPostmaster(pgDir: string): Promise<{ pid: number; port: number } | undefined> {
+  const lines = (await readFile(join(pgDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0 || !isAlive(pid)) return undefined;
+  return { pid, port };
 }
 
 /**

@@ -17,9 +17,15 @@ export interface OrmOptions {
   /** Called with every SQL statement; tests count queries with it. */
   onQuery?: (sql: string) => void;
   poolMax?: number;
+  /**
+   * Longest a statement may run before PostgreSQL cancels it (57014): a hung database or a held lock
+   * then fails the request instead of holding it, and its connection, without end. Unset for
+   * start-up work, where a migration may rightly run long.
+   */
+  statementTimeoutMs?: number;
 }
 
-export function ormConfig({ clientUrl, logger, onQuery, poolMax = 10 }: OrmOptions): Options {
+export function ormConfig({ clientUrl, logger, onQuery, poolMax = 10, statementTimeoutMs }: OrmOptions): Options {
   return {
     clientUrl,
     entities,
@@ -28,7 +34,7 @@ export function ormConfig({ clientUrl, logger, onQuery, poolMax = 10 }: OrmOptio
     // no snapshot file: the schema lives in the migrations, and a running server must not write its tree
     migrations: { migrationsList: migrations, transactional: true, allOrNothing: true, snapshot: false },
     pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000 },
-    driverOptions: { connectionTimeoutMillis: 5_000 },
+    driverOptions: { connectionTimeoutMillis: 5_000, ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}) },
     debug: onQuery ? ['query'] : false,
     logger: (message) => {
       if (onQuery) onQuery(message);

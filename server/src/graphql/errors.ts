@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  | 'IMAGE_CORRUPT';
 
 export interface ErrorDetails {
   /** Input field the error concerns, as a dotted path (`input.name`), so forms can show it beside the field. */
@@ -67,8 +68,19 @@ export class RateLimitedError extends AppError {
 }
 
 export class ServiceUnavailableError extends AppError {
-  constructor(message = 'Service temporarily unavailable') {
-    super(message, 'SERVICE_UNAVAILABLE');
+  /** `details.reason` says which part is down, e.g. `STORAGE_FULL`. */
+  constructor(message = 'Service temporarily unavailable', details?: ErrorDetails) {
+    super(message, 'SERVICE_UNAVAILABLE', details);
+  }
+}
+
+/**
+ * A stored file that no longer decodes (bit rot, truncated by an earlier crash): the server's fault,
+ * never the client's, and no retry will fix it.
+ */
+export class StoredImageCorruptError extends AppError {
+  constructor(imageId: string) {
+    super('The stored image is corrupt and its thumbnail cannot be made', 'IMAGE_CORRUPT', { imageId });
   }
 }
 

@@ -5,7 +5,8 @@ import type { Logger } from '../shared/logger.js';
 import { AppError, NotFoundError, ServiceUnavailableError } from './errors.js';
 import { asTokenLimitError, withoutSuggestions } from './operation-limits.js';
 
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001']);
+// the database unreachable or restarting, and statement_timeout (57014) or lock_timeout (55P03) cancelling a query
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001', '57014', '55P03']);
 
 /** Turns what a resolver threw into an AppError when we know what it means; `undefined` when we don't. */
 export function toAppError(error: unknown): AppError | undefined {

@@ -13,40 +13,58 @@ export function textInputPlugin(): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          if (hasNul(request.variables) || documentHasNul(document)) {
-            throw new GraphQLError('Text may not contain NUL characters', {
-              extensions: { code: 'BAD_USER_INPUT', reason: 'NUL_CHARACTER', http: { status: 400 } },
-            });
-          }
+          const field = nulInVariables(request.variables) ?? nulInDocument(document);
+          if (field === undefined) return;
+          throw new GraphQLError('Text may not contain NUL characters', {
+            extensions: { code: 'BAD_USER_INPUT', reason: 'NUL_CHARACTER', ...(field ? { field } : {}), http: { status: 400 } },
+          });
         },
       };
     },
   };
 }
 
-function documentHasNul(document: DocumentNode): boolean {
-  let found = false;
+/** The dotted path (argument, then input fields) of a string literal holding NUL, `''` at top level, or undefined. */
+function nulInDocument(document: DocumentNode): string | undefined {
+  let found: string | undefined;
   visit(document, {
-    [Kind.STRING]: (node) => {
-      if (node.value.includes('\u0000')) found = true;
+    [Kind.STRING]: (node, _key, _parent, _path, ancestors) => {
+      if (found !== undefined || !node.value.includes('\u0000')) return;
+      found = ancestors
+        .flatMap((ancestor) => {
+          if (Array.isArray(ancestor) || !('kind' in ancestor)) return [];
+          return ancestor.kind === Kind.ARGUMENT || ancestor.kind === Kind.OBJECT_FIELD ? [ancestor.name.value] : [];
+        })
+        .join('.');
     },
   });
   return found;
 }
 
-/** Iterative, so a deeply nested variables object cannot overflow the stack; past MAX_NESTING GraphQL's own coercion refuses it anyway. */
-function hasNul(value: unknown): boolean {
-  const pending: Array<[unknown, number]> = [[value, 0]];
+/**
+ * The dotted path of a string holding NUL in the variables (clients name variables after the
+ * arguments they feed, so this is the field a form shows the error beside), or undefined. Iterative,
+ * so deeply nested variables cannot overflow the stack; only plain objects and arrays are walked
+ * (uploads are not text: their file names are cleaned where they are stored).
+ */
+function nulInVariables(variables: Record<string, unknown> | undefined): string | undefined {
+  const pending: Array<[unknown, string[]]> = [[variables, []]];
   while (pending.length > 0) {
-    const [current, depth] = pending.pop()!;
-    if (typeof current === 'string') {
-      if (current.includes('\u0000')) return true;
-    } else if (current && typeof current === 'object' && depth < MAX_NESTING) {
-      for (const [key, item] of Object.entries(current)) {
-        if (key.includes('\u0000')) return true;
-        pending.push([item, depth + 1]);
+    const [value, path] = pending.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path.join('.');
+    } else if (Array.isArray(value) || (value && typeof value === 'object' && isPlain(value))) {
+      if (path.length >= MAX_NESTING) continue;
+      for (const [key, item] of Object.entries(value)) {
+        if (key.includes('\u0000')) return path.join('.');
+        pending.push([item, [...path, key]]);
       }
     }
   }
-  return false;
+  return undefined;
+}
+
+function isPlain(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }

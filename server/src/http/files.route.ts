@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { AppDeps } from '../graphql/context.js';
-import { RateLimitedError } from '../graphql/errors.js';
+import { RateLimitedError, StoredImageCorruptError } from '../graphql/errors.js';
 import { ImageFormat } from '../images/image.entity.js';
 import { extensionOf } from '../storage/paths.js';
 import { variantName, type Variant } from '../links/link-urls.js';
@@ -126,6 +126,8 @@ async function send(deps: AppDeps, req: Request, res: Response, image: ServedIma
       bytes = await deps.thumbnails.get(image, variant.height);
     } catch (error) {
       if (error instanceof RateLimitedError) return fail(res, 429, 'RATE_LIMITED', error.message);
+      // our data is broken, not the request: a 5xx, but one that says what is wrong (already logged)
+      if (error instanceof StoredImageCorruptError) return fail(res, 500, 'IMAGE_CORRUPT', error.message);
       throw error;
     }
     if (!bytes) return fail(res, 404, 'NOT_FOUND', 'This image’s file is missing');

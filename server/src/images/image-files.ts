@@ -1,4 +1,5 @@
 import { access } from 'node:fs/promises';
+import { ServiceUnavailableError } from '../graphql/errors.js';
 import { LocalStorage } from '../storage/local-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { originalKey, thumbnailKey, thumbnailPrefix } from '../storage/paths.js';
@@ -21,14 +22,32 @@ export class ImageFiles {
     private readonly cache: ThumbnailCache = new ThumbnailCache({ maxBytes: 0, maxItemBytes: 0 }),
   ) {}
 
+  /** Writes all of them or, on failure, none: those already written are removed again. */
   async writeThumbnails(image: StoredImageRef, thumbnails: readonly Thumbnail[]): Promise<void> {
-    await this.changing(image, thumbnails.map((t) => t.height), () =>
-      Promise.all(thumbnails.map((t) => this.storage.put(thumbnailKey(image.id, t.height, image.format), t.data))),
-    );
+    const heights = thumbnails.map((t) => t.height);
+    await this.changing(image, heights, async () => {
+      // settled, not Promise.all: a write still under way when another failed would land after the cleanup
+      const results = await Promise.allSettled(thumbnails.map((t) => this.storage.put(thumbnailKey(image.id, t.height, image.format), t.data)));
+      const failed = results.find((result) => result.status === 'rejected');
+      if (!failed) return;
+      await Promise.all(heights.map((height) => this.storage.delete(thumbnailKey(image.id, height, image.format)))).catch(() => {
+        // storage refuses deletes too (read-only): the orphan sweep removes them once it can
+      });
+      throw asStorageError(failed.reason);
+    });
   }
 
-  moveOriginal(image: StoredImageRef, stagedPath: string): Promise<void> {
-    return this.storage.putFile(originalKey(image.id, image.format), stagedPath);
+  /**
+   * The last write of a new image, after its thumbnails. If it fails the image will not be stored,
+   * so its thumbnails go too, and the caller is left with nothing to clean up in storage.
+   */
+  async moveOriginal(image: StoredImageRef, stagedPath: string): Promise<void> {
+    try {
+      await this.storage.putFile(originalKey(image.id, image.format), stagedPath);
+    } catch (error) {
+      await this.changing(image, undefined, () => this.storage.deletePrefix(thumbnailPrefix(image.id))).catch(() => {});
+      throw asStorageError(error);
+    }
   }
 
   readOriginal(image: StoredImageRef): Promise<Buffer | undefined> {
@@ -96,4 +115,19 @@ export class ImageFiles {
       this.cache.invalidate(image, heights);
     }
   }
+}
+
+const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+// ENOENT too: Node's recursive mkdir reports a read-only parent as "no such file or directory"
+const UNWRITABLE = new Set(['EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'EEXIST', 'EISDIR', 'ENOENT']);
+
+/**
+ * A write the storage refused for a reason of its own (full, read-only, a broken folder) is ours, not
+ * the client's: SERVICE_UNAVAILABLE with a reason an operator can act on. Anything else passes as it is.
+ */
+export function asStorageError(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code && FULL.has(code)) return new ServiceUnavailableError('Image storage is full', { reason: 'STORAGE_FULL' });
+  if (code && UNWRITABLE.has(code)) return new ServiceUnavailableError('Image storage cannot be written', { reason: 'STORAGE_UNWRITABLE' });
+  return error;
 }

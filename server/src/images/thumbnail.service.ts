@@ -1,6 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { StoredImageCorruptError } from '../graphql/errors.js';
+import type { Logger } from '../shared/logger.js';
 import type { ImageFiles, StoredImageRef } from './image-files.js';
-import { makeThumbnails, type Dimensions, type Thumbnail } from './image-processor.js';
+import { ImageRejectedError, makeThumbnails, type Dimensions, type Thumbnail } from './image-processor.js';
 import type { ImageJobTrigger, ProcessingPool } from './processing-pool.js';
 import { addStoredHeights } from './stored-heights.js';
 
@@ -24,6 +26,7 @@ export class ThumbnailService {
     private readonly pool: ProcessingPool,
     private readonly maxPixels: number,
     private readonly onGenerated: (count: number) => void = () => {},
+    private readonly logger?: Logger,
   ) {}
 
   /**
@@ -56,7 +59,10 @@ export class ThumbnailService {
   ensure(image: ThumbnailSource, heights: readonly number[], trigger: ImageJobTrigger): Promise<Map<number, Buffer>> {
     // the lock is taken inside the worker slot, so waiting for another instance never holds more
     // database connections than there are workers
-    return this.pool.run(() => this.underImageLock(image.id, () => this.makeMissing(image, heights)), trigger);
+    const made = this.pool.run(() => this.underImageLock(image.id, () => this.makeMissing(image, heights)), trigger);
+    // one corrupt original must not stop a background sync of every image after it (Immich #10452);
+    // it is logged, and a request for the thumbnail still gets the error
+    return trigger === 'background' ? made.catch((error) => (error instanceof StoredImageCorruptError ? new Map() : Promise.reject(error))) : made;
   }
 
   private async makeMissing(image: ThumbnailSource, heights: readonly number[]): Promise<Map<number, Buffer>> {
@@ -71,7 +77,15 @@ export class ThumbnailService {
     if (missing.length === 0) return found;
     const original = await this.files.readOriginal(image);
     if (!original) return new Map();
-    const made: Thumbnail[] = await makeThumbnails(original, image, missing, this.maxPixels);
+    let made: Thumbnail[];
+    try {
+      made = await makeThumbnails(original, image, missing, this.maxPixels);
+    } catch (error) {
+      if (!(error instanceof ImageRejectedError)) throw error;
+      // it was accepted at upload, so the file changed since: bit rot, or a truncation by a crash
+      this.logger?.error({ imageId: image.id, reason: error.extensions.reason }, 'stored original is corrupt; its thumbnails cannot be made');
+      throw new StoredImageCorruptError(image.id);
+    }
     await this.files.writeThumbnails(image, made);
     this.generated += made.length;
     this.onGenerated(made.length);

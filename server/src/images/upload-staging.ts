@@ -57,6 +57,8 @@ export function toUploadError(error: unknown, maxBytes: number): Error {
     return new ServiceUnavailableError('Uploads cannot be stored right now');
   }
   if (typeof code === 'string' && code.startsWith('E')) return error as Error;
+  // fs-capacitor's own buffer file failed (its folder unwritable or full); a client abort fails earlier, differently
+  if ((error as Error | null)?.constructor?.name === 'ReadAfterDestroyedError') return new ServiceUnavailableError('Uploads cannot be stored right now');
   if (status === 499) return new BadUserInputError('The upload did not arrive whole', { reason: 'INCOMPLETE_UPLOAD' });
   return new BadUserInputError('The upload could not be read', { reason: 'MALFORMED_UPLOAD' });
 }

@@ -17,9 +17,14 @@ export interface FileCleanupJob {
 export interface JobHandlers {
   thumbnailSync(job: ThumbnailSyncJob): Promise<void>;
   fileCleanup(job: FileCleanupJob): Promise<void>;
+  /** Removes files a crash left without an image row (see OrphanSweeper). */
+  orphanSweep(): Promise<void>;
 }
 
-export const QUEUE = { thumbnailSync: 'thumbnail-sync', fileCleanup: 'file-cleanup' } as const;
+export const QUEUE = { thumbnailSync: 'thumbnail-sync', fileCleanup: 'file-cleanup', orphanSweep: 'orphan-sweep' } as const;
+
+/** Hourly, off the full hour when every other cron job in the world runs. */
+export const ORPHAN_SWEEP_CRON = '23 * * * *';
 
 const CLEANUP_CHUNK = 200;
 
@@ -36,13 +41,22 @@ export class JobQueue {
     private readonly logger: Logger,
   ) {}
 
-  static async start(databaseUrl: string, logger: Logger): Promise<JobQueue> {
-    const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', max: 4, application_name: 'image-api-jobs', schedule: false });
+  /**
+   * `schedule` makes this instance one of those that turn cron schedules into jobs (pg-boss lets only
+   * one of them do it per pass); processes that take jobs have it, the others need not.
+   */
+  static async start(databaseUrl: string, logger: Logger, { schedule = false }: { schedule?: boolean } = {}): Promise<JobQueue> {
+    const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', max: 4, application_name: 'image-api-jobs', schedule });
     boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
     await boss.start();
     // stately: one queued and one running sync per scope, so a burst of tier edits coalesces
     await boss.createQueue(QUEUE.thumbnailSync, { policy: 'stately', retryLimit: 10, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 900 });
     await boss.createQueue(QUEUE.fileCleanup, { retryLimit: 10, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300 });
+    // exclusive: one sweep queued or running at a time, so a backlog of hours never piles up; a failed
+    // one is not retried, the next hour's is
+    await boss.createQueue(QUEUE.orphanSweep, { policy: 'exclusive', retryLimit: 0, expireInSeconds: 1800 });
+    // an upsert by name: every instance may write it, there is still one schedule
+    if (schedule) await boss.schedule(QUEUE.orphanSweep, ORPHAN_SWEEP_CRON, null, { tz: 'UTC' });
     return new JobQueue(boss, logger);
   }
 
@@ -65,6 +79,12 @@ export class JobQueue {
     this.working = true;
     await this.boss.work<ThumbnailSyncJob>(QUEUE.thumbnailSync, { pollingIntervalSeconds: 2 }, (jobs) => this.each(jobs, handlers.thumbnailSync));
     await this.boss.work<FileCleanupJob>(QUEUE.fileCleanup, { pollingIntervalSeconds: 2 }, (jobs) => this.each(jobs, handlers.fileCleanup));
+    await this.boss.work(QUEUE.orphanSweep, { pollingIntervalSeconds: 30 }, (jobs) => this.each(jobs, () => handlers.orphanSweep()));
+  }
+
+  /** Queues one orphan sweep now, besides the hourly one. */
+  async sweepOrphans(): Promise<void> {
+    await this.boss.send(QUEUE.orphanSweep, null);
   }
 
   /**
@@ -76,10 +96,11 @@ export class JobQueue {
     while (done < limit) {
       const [sync] = await this.boss.fetch<ThumbnailSyncJob>(QUEUE.thumbnailSync);
       const [cleanup] = sync ? [] : await this.boss.fetch<FileCleanupJob>(QUEUE.fileCleanup);
-      const job = sync ?? cleanup;
+      const [sweep] = sync || cleanup ? [] : await this.boss.fetch(QUEUE.orphanSweep);
+      const job = sync ?? cleanup ?? sweep;
       if (!job) return done;
       try {
-        await (sync ? handlers.thumbnailSync(sync.data) : handlers.fileCleanup(cleanup!.data));
+        await (sync ? handlers.thumbnailSync(sync.data) : cleanup ? handlers.fileCleanup(cleanup.data) : handlers.orphanSweep());
         await this.boss.complete(job.name, job.id);
       } catch (error) {
         await this.boss.fail(job.name, job.id, { message: String(error) });
@@ -92,7 +113,7 @@ export class JobQueue {
 
   /** Jobs waiting or running, by queue (the metrics read it). */
   async depth(): Promise<Record<string, number>> {
-    const queues = await this.boss.getQueues([QUEUE.thumbnailSync, QUEUE.fileCleanup]);
+    const queues = await this.boss.getQueues(Object.values(QUEUE));
     return Object.fromEntries(queues.map((queue) => [queue.name, queue.queuedCount + queue.activeCount]));
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { Storage } from './storage.js';
+import type { Storage, StoredObject } from './storage.js';
 
 /** Files under one root folder. Writes go to a temporary name first and are renamed into place. */
 export class LocalStorage implements Storage {
@@ -77,6 +77,34 @@ export class LocalStorage implements Storage {
 
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    if (!prefix.endsWith('/')) throw new Error(`a prefix names a folder and ends with '/': ${prefix}`);
+    yield* this.walk(this.pathOf(prefix), prefix);
+  }
+
+  /** Depth first, one folder in memory at a time; folders that vanish mid-walk (a delete) are skipped. */
+  private async *walk(dir: string, keyPrefix: string): AsyncIterable<StoredObject> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const key = `${keyPrefix}${entry.name}`;
+      if (entry.isDirectory()) {
+        yield* this.walk(join(dir, entry.name), `${key}/`);
+      } else if (entry.isFile()) {
+        const stats = await lstat(join(dir, entry.name)).catch((error: unknown) => {
+          if (isMissing(error)) return undefined;
+          throw error;
+        });
+        if (stats) yield { key, modifiedAt: stats.mtime };
+      }
+    }
   }
 
   /** Absolute path of a key, refusing anything that would land outside the root. */

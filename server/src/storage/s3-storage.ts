@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { Storage } from './storage.js';
+import type { Storage, StoredObject } from './storage.js';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -126,6 +126,17 @@ export class S3Storage implements Storage {
   async delete(key: string): Promise<void> {
     // S3 answers 204 for a missing key too, so this is idempotent like rm --force
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: checkKey(key) }));
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    if (!prefix.endsWith('/')) throw new Error(`a prefix names a folder and ends with '/': ${prefix}`);
+    checkKey(prefix.slice(0, -1));
+    const pages = paginateListObjectsV2({ client: this.client, pageSize: this.deleteBatchSize }, { Bucket: this.bucket, Prefix: prefix });
+    for await (const page of pages) {
+      for (const object of page.Contents ?? []) {
+        if (object.Key && object.LastModified) yield { key: object.Key, modifiedAt: object.LastModified };
+      }
+    }
   }
 
   /** A URL that fetches the object straight from S3 until it expires, for redirecting large downloads. */

@@ -146,6 +146,35 @@ function storageContract(driver: Driver) {
     }
   });
 
+  it('lists every object under a prefix, across pages, with when it was written, and nothing beside it', async () => {
+    const { objects, batch } = driver.paging;
+    const subject = await driver.make({ deleteBatchSize: batch });
+    const before = Date.now();
+    const listed = Array.from({ length: objects }, (_, i) => `thumbnails/ef/many/h${i + 1}.jpg`).concat('thumbnails/ef/one.jpg');
+    for (let i = 0; i < listed.length; i += 50) await Promise.all(listed.slice(i, i + 50).map((n) => subject.storage.put(key(n), Buffer.from('t'))));
+    await subject.storage.put(key('originals/ef/beside.jpg'), Buffer.from('not listed'));
+    await subject.storage.put(key('thumbnails/efx/near.jpg'), Buffer.from('not listed either'));
+    subject.sent?.splice(0);
+    const found = [];
+    for await (const object of subject.storage.list(key('thumbnails/ef/'))) found.push(object);
+    expect(found.map((o) => o.key).sort()).toEqual(listed.map(key).sort());
+    for (const { modifiedAt } of found) {
+      // S3 keeps whole seconds
+      expect(modifiedAt.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 1000);
+      expect(modifiedAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+    }
+    if (subject.sent && batch) expect(subject.sent.filter((c) => c === 'ListObjectsV2Command').length).toBe(Math.ceil(listed.length / batch));
+    const none = [];
+    for await (const object of subject.storage.list(key('thumbnails/never/'))) none.push(object);
+    expect(none).toEqual([]);
+    await expect(async () => {
+      for await (const _ of subject.storage.list(key('thumbnails/ef'))) break;
+    }).rejects.toThrow(/ends with '\/'/);
+    await expect(async () => {
+      for await (const _ of subject.storage.list('../')) break;
+    }).rejects.toThrow(/outside the root/);
+  });
+
   it.each(['../outside.bin', '/etc/passwd', 'a/../../outside.bin', 'a\0b', ''])('refuses the key %j, which would escape the root', async (bad) => {
     const { storage } = await driver.make();
     await expect(storage.put(bad, Buffer.from('x'))).rejects.toThrow(/outside the root/);

@@ -11,13 +11,23 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
+/** A server process the test can also watch and kill outright. */
+export interface KillableServerProcess extends ServerProcess {
+  /** The OS process id. */
+  pid: number;
+  /** Whether the process is still running (it has not crashed or been stopped). */
+  alive(): boolean;
+  /** SIGKILL, as a crash or the OOM killer ends a process: no handler runs. Waits for the exit. */
+  kill(): Promise<void>;
+}
+
 const SERVER_DIR = resolve(import.meta.dirname, '../..');
 
 /**
  * The built server (`dist/main.js`) as its own OS process, as a deployment runs it: nothing shared
  * with the test or with another instance but what the environment points at.
  */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<KillableServerProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
     cwd: SERVER_DIR,
@@ -48,7 +58,29 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;
     },
+    pid: child.pid!,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
   };
+}
+
+/** Runs a one-off command of the built server (`dist/main.js <args>`) to its end. */
+export async function runServerCommand(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['dist/main.js', ...args], {
+    cwd: SERVER_DIR,
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = await once(child, 'exit');
+  clearTimeout(timer);
+  return { code: code as number | null, output };
 }
 
 /**
