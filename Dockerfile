@@ -38,7 +38,10 @@ COPY admin-ui/package.json admin-ui/
 RUN pnpm --filter ./server install --prod --frozen-lockfile --offline
 
 FROM node:24-bookworm-slim AS runtime
+# glibc gives each libvips thread its own malloc arena and keeps what they free: two arenas hold RSS
+# near its working set after bursts of uploads (measured by pnpm fuzz)
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     PORT=4000 \
     DATA_DIR=/data \
     ADMIN_UI_DIR=/app/admin-ui/dist

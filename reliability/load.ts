@@ -1,4 +1,4 @@
-// `pnpm load [--seconds=N] [--factor=2] [--seed=N] [--keep]`: the built server under a mixed load at
+// `pnpm load [--seconds=N] [--factor=2] [--seed=N] [--env=NAME=VALUE] [--keep]`: the built server under a mixed load at
 // `factor` × what this machine can serve (measured first, in a short closed-loop calibration), over
 // loopback, then the holds: excess shed within a second, no OOM, nothing acknowledged lost, recovery
 // within ten seconds. Writes reliability/results/load.{json,md}. Exits 1 when a hold is missed.
@@ -16,7 +16,9 @@ const numberArg = (name: string, fallback: number) => {
 const workDir = await mkdtemp(join(tmpdir(), 'reliability-load-'));
 let missed = 1;
 try {
-  missed = await runLoad(workDir, { seconds: numberArg('seconds', 60), factor: numberArg('factor', 2), seed: seedFrom(args) });
+  // `--env=NAME=VALUE` (repeatable) sets a server variable, to try a lever without editing anything
+  const env = Object.fromEntries(args.filter((a) => a.startsWith('--env=')).map((a) => a.slice(6).split(/=(.*)/s).slice(0, 2) as [string, string]));
+  missed = await runLoad(workDir, { seconds: numberArg('seconds', 60), factor: numberArg('factor', 2), seed: seedFrom(args), env });
 } catch (error) {
   console.error(error);
 } finally {

@@ -34,6 +34,8 @@ export async function startProduct(serverDir: string, dataDir: string, logDir: s
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(keep.map((key) => [key, process.env[key]])),
     NODE_ENV: 'production',
+    // as `pnpm start` and the Docker image run it
+    MALLOC_ARENA_MAX: '2',
     HOST: '127.0.0.1',
     PORT: String(port),
     PUBLIC_URL: origin,

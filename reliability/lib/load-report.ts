@@ -83,10 +83,10 @@ async function verifyAcknowledged(origin: string, work: Workload, acknowledged: 
   return { listed: acknowledged.size - missing.length, served: acknowledged.size - missing.length - unserved.length, missing, unserved };
 }
 
-export async function runLoad(workDir: string, options: { seconds: number; factor: number; seed: number }): Promise<number> {
+export async function runLoad(workDir: string, options: { seconds: number; factor: number; seed: number; env?: Record<string, string> }): Promise<number> {
   const log = (message: string) => console.error(`[load] ${message}`);
   const rng = new Random(options.seed);
-  const server = await startServer(workDir);
+  const server = await startServer(workDir, options.env);
   const watch = watchRss(server.pid, 100);
   try {
     const adminToken = await login(server.origin, server.admin.username, server.admin.password);
@@ -146,6 +146,7 @@ export async function runLoad(workDir: string, options: { seconds: number; facto
       date: new Date().toISOString(),
       machine,
       seed: options.seed,
+      env: options.env ?? {},
       factor: options.factor,
       seconds: options.seconds,
       uploadJpegBytes: photo.length,
@@ -182,7 +183,7 @@ function toMarkdown(r: any): string {
   const lines = [
     `# pnpm load: ${r.factor}× overload (${r.date})`,
     '',
-    `Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGb} GB, Node ${r.machine.node}; server and load generator share it, over loopback. Seed ${r.seed}.`,
+    `Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGb} GB, Node ${r.machine.node}; server and load generator share it, over loopback. Seed ${r.seed}. Server settings: ${Object.keys(r.env).length ? Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(' ') : 'defaults'}.`,
     '',
     `Calibration (closed loop, 4 s each): ${KINDS.map((k) => `${k} ${r.capacity[k].toFixed(1)}/s`).join(', ')}. Mix per unit: ${KINDS.map((k) => `${r.mix[k]} ${k}`).join(', ')}.`,
     `Driven for ${r.loadSeconds.toFixed(0)} s at ${r.factor}× the mix's capacity (open loop): ${KINDS.map((k) => `${k} ${r.rates[k].toFixed(1)}/s`).join(', ')}. Uploads are ${(r.uploadJpegBytes / 1024).toFixed(0)} KB 2000×1500 JPEGs.`,

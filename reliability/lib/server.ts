@@ -72,6 +72,8 @@ export async function startServer(workDir: string, env: Record<string, string> =
       ...Object.fromEntries(keep.map((key) => [key, process.env[key]])),
       TMPDIR: tmpDir,
       NODE_ENV: 'production',
+      // as `pnpm start` and the Docker image run it
+      MALLOC_ARENA_MAX: '2',
       HOST: '127.0.0.1',
       PORT: String(port),
       PUBLIC_URL: origin,

@@ -6,10 +6,11 @@ import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type DocumentNode } from 'graphql';
 import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
 import { authenticate } from './auth/auth.service.js';
 import { createContext, type AppDeps, type Context } from './graphql/context.js';
@@ -17,6 +18,8 @@ import { toAppError, createFormatError } from './graphql/format-error.js';
 import { operationLimitsRule } from './graphql/operation-limits.js';
 import { createSchema } from './graphql/schema.js';
 import { textInputPlugin } from './graphql/text-input.plugin.js';
+import { admissionControl, EventLoopLag, uploadAdmission } from './http/admission.js';
+import { AdmissionGate } from './http/admission-gate.js';
 import { adminUiRouter } from './http/admin-ui.route.js';
 import { filesRouter } from './http/files.route.js';
 import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin.js';
@@ -36,6 +39,8 @@ export interface App {
 /** Builds the HTTP app around the shared deps; the caller owns the HTTP server and listening. */
 export async function createApp(deps: AppDeps, httpServer: Server, isStopping: () => boolean): Promise<App> {
   const { config, logger } = deps;
+  const lag = config.admission.maxEventLoopDelayMs > 0 ? new EventLoopLag() : undefined;
+  const gate = new AdmissionGate(config.admission, () => lag?.currentMs ?? 0);
   const apollo = new ApolloServer<Context>({
     schema: await createSchema(),
     formatError: createFormatError(logger, { hideSuggestions: config.isProduction }),
@@ -52,8 +57,12 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
     allowBatchedHttpRequests: false,
     // no client of ours sends persisted-query hashes; off, they cannot fill a query cache in memory
     persistedQueries: false,
+    // parsed and validated documents, by query text: a real client sends a few dozen, while the default
+    // 30 MiB store lets a stream of distinct documents (a scanner, the fuzz run) hold ~100 MB of heap
+    documentStore: new InMemoryLRUCache<DocumentNode>({ maxSize: 4 * 2 ** 20, sizeCalculation: InMemoryLRUCache.sizeCalculation }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      { serverWillStart: async () => ({ serverWillStop: async () => lag?.stop() }) },
       // no @cacheControl hints are used, and the plugin costs real time on large lists
       ApolloServerPluginCacheControlDisabled(),
       graphqlMetricsPlugin(deps.metrics),
@@ -73,12 +82,16 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
   app.use(accessLog(logger));
   app.use(healthRoutes({ orm: deps.orm, storage: deps.files.storage, logger, isStopping }));
   app.use(metricsRoute(deps.metrics, config.metricsToken));
+  // after the counting and logging above, so shed requests show there; before any body is read
+  app.use(admissionControl(gate, deps.metrics));
   app.use(filesRouter(deps));
   app.use(adminUiRouter(config.adminUiDir, config.publicUrl));
   app.use(
     '/graphql',
     // bearer tokens, never cookies: any origin may call the API, as Apollo Sandbox does
     cors({ origin: true, maxAge: 600 }),
+    // a full image queue refuses an upload before its body is spooled to disk
+    uploadAdmission(deps.pool),
     // the wrapper answers malformed multipart with 400 (never a hang or a 500) and refuses files mapped outside `variables`
     graphqlUploadExpress({ processRequest: processUploadRequest, maxFileSize: config.maxUploadBytes, maxFiles: config.maxFilesPerRequest, maxFieldSize: 64 * 1024 }),
     express.json({ limit: '1mb' }),

@@ -25,16 +25,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const { deps } = runtime;
     // uploads stage in this instance's own folder, and the hourly sweep may run on another instance
     await runtime.sweeper.sweepStaging();
-    const httpServer = createServer();
-    // a slow client may hold a socket only so long (slowloris); uploads get two minutes in all
-    httpServer.headersTimeout = 20_000;
-    httpServer.requestTimeout = 120_000;
+    // a slow client may hold a socket only so long (slowloris). Node checks these timeouts every
+    // connectionsCheckingInterval (30 s by default), which would let a 20 s limit stretch to 50 s
+    const httpServer = createServer({
+      headersTimeout: config.httpTimeouts.headersMs,
+      requestTimeout: config.httpTimeouts.requestMs,
+      connectionsCheckingInterval: Math.min(1_000, config.httpTimeouts.headersMs),
+    });
     let stopping = false;
     const app = await createApp(deps, httpServer, () => stopping);
     httpServer.on('request', app.express);
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
-      httpServer.listen(config.port, config.host, () => resolve());
+      // a deep accept backlog: under overload the kernel must hand connections over to be shed with a
+      // 503, not drop them (a dropped SYN is retried after 1, 3, 7 s: a tail no answer could have)
+      httpServer.listen({ port: config.port, host: config.host, backlog: 4096 }, () => resolve());
     });
     const port = (httpServer.address() as AddressInfo).port;
     return {

@@ -25,6 +25,10 @@ const EnvSchema = z
     PORT: integer(0, 65535).default(4000),
     /** Interface to listen on. */
     HOST: z.string().default('0.0.0.0'),
+    /** Milliseconds a client may take to send a request's headers (slowloris), then 408. */
+    HTTP_HEADERS_TIMEOUT_MS: integer(1_000, 600_000).default(20_000),
+    /** Milliseconds a client may take to send a whole request, upload included, then 408. */
+    HTTP_REQUEST_TIMEOUT_MS: integer(1_000, 3_600_000).default(120_000),
     /** Milliseconds a database statement of a request or job may run (or wait for a lock) before it is cancelled and the request answers SERVICE_UNAVAILABLE. */
     DB_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000).default(15_000),
     /** PostgreSQL connection string; unset starts an embedded PostgreSQL under DATA_DIR. */
@@ -61,8 +65,24 @@ const EnvSchema = z
     MAX_IMAGE_PIXELS: integer(1, 268_402_689).default(50_000_000),
     /** Image decodes running at once; defaults to the number of cores. */
     IMAGE_WORKERS: integer(1, 64).default(availableParallelism()),
-    /** Image jobs allowed to wait for a worker before uploads are refused with RATE_LIMITED. */
-    IMAGE_QUEUE_LIMIT: integer(0, 10_000).default(64),
+    /**
+     * Image jobs allowed to wait for a worker before uploads are refused with RATE_LIMITED (HTTP 429).
+     * 16: with 2 workers at ~150 ms per 12 MP photo the last in line waits ~1.2 s, and a burst of 16
+     * uploads (the benchmark's) is still taken whole; 64 meant ~5 s of waiting.
+     */
+    IMAGE_QUEUE_LIMIT: integer(0, 10_000).default(16),
+    /**
+     * Requests (GraphQL and file links; not health or metrics) served at once; more wait in line for a
+     * slot. 32: twice the benchmark's 16 connections, and on 2 cores at 2× load it keeps served answers
+     * well under a second (64 let them reach ~1 s before the wait in line).
+     */
+    MAX_REQUESTS_IN_FLIGHT: integer(1, 100_000).default(32),
+    /** Requests allowed to wait for a slot; beyond that they are refused at once with 503. */
+    MAX_REQUESTS_QUEUED: integer(0, 1_000_000).default(256),
+    /** Milliseconds a request waits for a slot before it is refused with 503 and Retry-After; short, so a refused client hears it within a second. */
+    REQUEST_QUEUE_TIMEOUT_MS: integer(1, 60_000).default(250),
+    /** New requests are refused with 503 while the event loop lags more than this many milliseconds; 0 turns the check off. */
+    MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000).default(0),
     /** Folder of the built admin app, served at /admin. */
     ADMIN_UI_DIR: z.string().default(resolve(import.meta.dirname, '../../../admin-ui/dist')),
     /** `inline` runs background jobs (thumbnail sync, file cleanup) in this process; `off` leaves them to `pnpm --filter server worker`. */
@@ -168,6 +188,8 @@ export interface Config {
   isProduction: boolean;
   port: number;
   host: string;
+  /** Slow clients: headers and whole request, in milliseconds. */
+  httpTimeouts: { headersMs: number; requestMs: number };
   databaseUrl: string | undefined;
   /** Statements running longer are cancelled by PostgreSQL (not during start-up migrations). */
   dbStatementTimeoutMs: number;
@@ -186,6 +208,8 @@ export interface Config {
   maxImagePixels: number;
   imageWorkers: number;
   imageQueueLimit: number;
+  /** Admission control in front of every request but health and metrics (http/admission.ts). */
+  admission: { maxInFlight: number; maxQueued: number; queueTimeoutMs: number; maxEventLoopDelayMs: number };
   logLevel: Env['LOG_LEVEL'];
   metricsToken: string | undefined;
   trustProxy: TrustProxy;
@@ -228,6 +252,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     isProduction: env.NODE_ENV === 'production',
     port: env.PORT,
     host: env.HOST,
+    httpTimeouts: { headersMs: env.HTTP_HEADERS_TIMEOUT_MS, requestMs: Math.max(env.HTTP_REQUEST_TIMEOUT_MS, env.HTTP_HEADERS_TIMEOUT_MS) },
     databaseUrl: env.DATABASE_URL,
     dbStatementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     embeddedPgPort: env.EMBEDDED_PG_PORT,
@@ -244,6 +269,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxImagePixels: env.MAX_IMAGE_PIXELS,
     imageWorkers: env.IMAGE_WORKERS,
     imageQueueLimit: env.IMAGE_QUEUE_LIMIT,
+    admission: {
+      maxInFlight: env.MAX_REQUESTS_IN_FLIGHT,
+      maxQueued: env.MAX_REQUESTS_QUEUED,
+      queueTimeoutMs: env.REQUEST_QUEUE_TIMEOUT_MS,
+      maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
+    },
     logLevel: env.LOG_LEVEL,
     metricsToken: env.METRICS_TOKEN,
     trustProxy: env.TRUST_PROXY,

@@ -60,10 +60,16 @@ export class ConflictError extends AppError {
   }
 }
 
+/** Seconds a client is told to wait when nothing says better (a full queue drains in about that). */
+export const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
 export class RateLimitedError extends AppError {
   /** `details.retryAfterSeconds` tells the client when trying again can succeed. */
   constructor(message = 'Too many requests, try again shortly', details?: ErrorDetails & { retryAfterSeconds?: number }) {
-    super(message, 'RATE_LIMITED', details);
+    // Apollo takes the response's HTTP status and headers from `extensions.http` and leaves it out of
+    // what it prints; format-error drops it as well, since it rebuilds extensions from this error
+    const retryAfter = String(details?.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
+    super(message, 'RATE_LIMITED', { ...details, http: { status: 429, headers: new Map([['retry-after', retryAfter]]) } });
   }
 }
 

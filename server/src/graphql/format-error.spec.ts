@@ -28,4 +28,14 @@ describe(createFormatError.name, () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     expect(format({ message: 'x' }, thrownInResolver(refused)).extensions?.code).toBe('SERVICE_UNAVAILABLE');
   });
+
+  it('answers graphql-js giving up on 50 bad variables as BAD_USER_INPUT, not an internal error (found by pnpm fuzz)', () => {
+    const error = new GraphQLError('Too many errors processing variables, error limit reached. Execution aborted.');
+    expect(format({ message: error.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, error).extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('answers a statement cancelled by statement_timeout as SERVICE_UNAVAILABLE', () => {
+    const cancelled = Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+    expect(format({ message: 'x' }, thrownInResolver(cancelled)).extensions?.code).toBe('SERVICE_UNAVAILABLE');
+  });
 });

@@ -34,12 +34,18 @@ export function createFormatError(logger: Logger, { hideSuggestions = false }: {
     const original = unwrapResolverError(error);
     const known = toAppError(original);
     if (known) {
-      return { message: known.message, path: formatted.path, locations: formatted.locations, extensions: { ...known.extensions } };
+      // `http` is for Apollo (the response's status and headers, see RateLimitedError), not for the client
+      const { http: _forApollo, ...extensions } = known.extensions;
+      return { message: known.message, path: formatted.path, locations: formatted.locations, extensions };
     }
     // parse, validation and coercion errors arrive as GraphQLErrors; anything thrown from our code that
     // is not an AppError arrives as the plain error it was
     const tokenLimit = asTokenLimitError(formatted);
     if (tokenLimit) return tokenLimit;
+    // graphql-js stops coercing variables after 50 errors with an error of its own that carries no code
+    if (original instanceof GraphQLError && original.message.startsWith('Too many errors processing variables')) {
+      return { message: original.message, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT' } };
+    }
     if (original instanceof GraphQLError && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') {
       const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };

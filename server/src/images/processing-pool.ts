@@ -1,6 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { RateLimitedError } from '../graphql/errors.js';
 
+/** `extensions.reason` of an upload refused because the pool cannot take more work. */
+export const QUEUE_FULL = 'QUEUE_FULL';
+export const QUEUE_FULL_MESSAGE = 'The image processing queue is full, try again shortly';
+
 /** What started an image job: an upload, a first request for a missing thumbnail, or a background job. */
 export type ImageJobTrigger = 'upload' | 'lazy' | 'background';
 
@@ -28,7 +32,7 @@ export class ProcessingPool {
   async run<T>(job: () => Promise<T>, trigger: ImageJobTrigger = 'upload'): Promise<T> {
     const queuedAt = performance.now();
     if (this.running >= this.workers) {
-      if (this.waiting.length >= this.queueLimit) throw new RateLimitedError('The image processing queue is full, try again shortly');
+      if (this.waiting.length >= this.queueLimit) throw new RateLimitedError(QUEUE_FULL_MESSAGE, { reason: QUEUE_FULL });
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.running++;
@@ -48,5 +52,15 @@ export class ProcessingPool {
 
   get stats(): { running: number; waiting: number } {
     return { running: this.running, waiting: this.waiting.length };
+  }
+
+  /** Jobs the pool holds at most: running plus waiting. */
+  get capacity(): number {
+    return this.workers + this.queueLimit;
+  }
+
+  /** True when `run` would refuse a job right now. */
+  get isFull(): boolean {
+    return this.running >= this.workers && this.waiting.length >= this.queueLimit;
   }
 }

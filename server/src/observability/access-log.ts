@@ -23,7 +23,9 @@ export function accessLog(logger: Logger): RequestHandler {
       logged = true;
       const status = res.writableFinished ? res.statusCode : 'aborted';
       const line = { reqId, req: { method: req.method, path }, res: { status }, responseTime: Math.round(performance.now() - startedAt) };
-      if (typeof status === 'number' && status >= 500) logger.error(line, 'request errored');
+      // a 503 from admission control is the server working as meant under load, not an error to page on
+      if (status === 503) logger.warn(line, 'request refused');
+      else if (typeof status === 'number' && status >= 500) logger.error(line, 'request errored');
       else logger.info(line, status === 'aborted' ? 'request aborted' : 'request completed');
     };
     res.once('finish', log);
