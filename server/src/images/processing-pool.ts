@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { RateLimitedError } from '../graphql/errors.js';
+import { lowerHelperThreadPriority } from './thread-priority.js';
 
 /** `extensions.reason` of an upload refused because the pool cannot take more work. */
 export const QUEUE_FULL = 'QUEUE_FULL';
@@ -38,10 +39,12 @@ export class ProcessingPool {
       this.running++;
     }
     const startedAt = performance.now();
+    lowerHelperThreadPriority();
     this.observer?.waited((startedAt - queuedAt) / 1000);
     try {
       return await job();
     } finally {
+      lowerHelperThreadPriority();
       this.observer?.ran(trigger, (performance.now() - startedAt) / 1000);
       const next = this.waiting.shift();
       // hand the slot straight to the next job, so running never dips and lets a newcomer jump the queue
