@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { gql, login } from './api.ts';
 import { newAgent, send } from './http.ts';
 import { closedLoop, idleProbeMs, openLoop, recovery, type Sample } from './load-run.ts';
@@ -113,8 +113,13 @@ export async function runLoad(workDir: string, options: { seconds: number; facto
     log(`mix capacity ≈ ${unitsPerSecond.toFixed(1)} units/s; driving ${options.factor}×: ${KINDS.map((k) => `${k} ${rates[k].toFixed(1)}/s`).join(', ')} for ${options.seconds} s`);
 
     const loadStart = performance.now();
+    // the generator shares the cores: its own lag is time its clients' latencies include
+    const generatorLag = monitorEventLoopDelay({ resolution: 10 });
+    generatorLag.enable();
     const run = await openLoop(server, agent, work, rates, options.seconds, rng, 2000);
     const stoppedAt = performance.now();
+    generatorLag.disable();
+    log(`load generator's event-loop delay during the run: p50 ${(generatorLag.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(generatorLag.percentile(99) / 1e6).toFixed(0)} ms, max ${(generatorLag.max / 1e6).toFixed(0)} ms`);
     log(`load stopped; ${run.samples.length} answered so far; probing for recovery`);
     const recovered = await recovery(server, work, normalMs, stoppedAt, 60);
     await run.pending;
