@@ -82,14 +82,15 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
   app.use(accessLog(logger));
   app.use(healthRoutes({ orm: deps.orm, storage: deps.files.storage, logger, isStopping }));
   app.use(metricsRoute(deps.metrics, config.metricsToken));
+  // bearer tokens, never cookies: any origin may call the API, as Apollo Sandbox does. Before admission
+  // control, so a browser on another origin can read a 503 (and its Retry-After) too
+  app.use('/graphql', cors({ origin: true, maxAge: 600, exposedHeaders: ['Retry-After'] }));
   // after the counting and logging above, so shed requests show there; before any body is read
   app.use(admissionControl(gate, deps.metrics));
   app.use(filesRouter(deps));
   app.use(adminUiRouter(config.adminUiDir, config.publicUrl));
   app.use(
     '/graphql',
-    // bearer tokens, never cookies: any origin may call the API, as Apollo Sandbox does
-    cors({ origin: true, maxAge: 600 }),
     // a full image queue refuses an upload before its body is spooled to disk
     uploadAdmission(deps.pool),
     // the wrapper answers malformed multipart with 400 (never a hang or a 500) and refuses files mapped outside `variables`

@@ -172,6 +172,19 @@ describe('admission control', () => {
     expect(metrics).toMatch(/^http_request_duration_seconds_count\{[^}]*route="\/graphql"[^}]*status="503"\} [1-9]/m);
   });
 
+  it('lets a browser on another origin read the 503 and its Retry-After', async () => {
+    await fillSlots();
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://sandbox.example' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://sandbox.example');
+    expect(response.headers.get('access-control-expose-headers')).toMatch(/retry-after/i);
+    await response.body?.cancel();
+  });
+
   it('sheds file links too', async () => {
     await fillSlots();
     const answer = await timed(() => fetch(`${server.url}${thumbnailPath}`));
