@@ -59,25 +59,22 @@ export async function authenticate(em: EntityManager, tokens: AuthTokens, header
 
 // one statement with the tier joined, mapped straight into the identity map: the ORM's own findOne
 // builds its query anew on every call, which cost more CPU than anything else in a small request
+const TIER_PREFIX = 'tier__';
 const VIEWER_SQL = `select u.id, u.username, u.token_version, u.is_admin, u.tier_id, u.created_at, u.updated_at,
-    t.name as t_name, t.thumbnail_heights as t_thumbnail_heights, t.original_link as t_original_link,
-    t.expiring_links as t_expiring_links, t.builtin as t_builtin, t.created_at as t_created_at, t.updated_at as t_updated_at
+    ${['id', 'name', 'thumbnail_heights', 'original_link', 'expiring_links', 'builtin', 'created_at', 'updated_at'].map((c) => `t.${c} as ${TIER_PREFIX}${c}`).join(', ')}
   from users u join tiers t on t.id = u.tier_id where u.id = ?`;
 
 async function findViewer(em: EntityManager, id: string): Promise<User | undefined> {
   if (!isUuid(id)) return undefined;
   const [row] = await em.getConnection().execute<Array<Record<string, unknown>>>(VIEWER_SQL, [id]);
   if (!row) return undefined;
-  em.map(Tier, {
-    id: row.tier_id,
-    name: row.t_name,
-    thumbnail_heights: row.t_thumbnail_heights,
-    original_link: row.t_original_link,
-    expiring_links: row.t_expiring_links,
-    builtin: row.t_builtin,
-    created_at: row.t_created_at,
-    updated_at: row.t_updated_at,
-  } as never);
-  const { t_name, t_thumbnail_heights, t_original_link, t_expiring_links, t_builtin, t_created_at, t_updated_at, ...userRow } = row;
-  return em.map(User, userRow as never);
+  const user: Record<string, unknown> = {};
+  const tier: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (column.startsWith(TIER_PREFIX)) tier[column.slice(TIER_PREFIX.length)] = value;
+    else user[column] = value;
+  }
+  // the tier first, so the user's tier_id maps to that entity rather than to an empty reference
+  em.map(Tier, tier as never);
+  return em.map(User, user as never);
 }

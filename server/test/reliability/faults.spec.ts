@@ -19,6 +19,7 @@ import { freePort } from '../support/free-port.js';
 import { jpeg } from '../support/images.js';
 import { runServerCommand, startServerProcess, type KillableServerProcess as ServerProcess } from '../support/server-process.js';
 import { TestServer, type TestUser } from '../support/test-server.js';
+import { until } from '../support/polling.js';
 
 // graphql-upload buffers every multipart file in os.tmpdir(); a folder of this file's own lets the
 // tests see that those buffers are released, without other test runs' files in the way
@@ -74,14 +75,6 @@ async function getLink(url: string, link: string): Promise<{ status: number; byt
   return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
-/** Polls a condition of a real process or file system; there is no clock of ours to move here. */
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
 
 async function filesUnder(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jpeg } from '../support/images.js';
 import { TestServer, type TestUser } from '../support/test-server.js';
+import { eventually } from '../support/polling.js';
 
 // graphql-upload spools files to os.tmpdir()/capacitor-*; a folder of this file's own lets the test
 // see that a refused upload never reached it (the server runs in this process)
@@ -57,18 +58,6 @@ afterEach(async () => {
   await eventually(async () => expect((await server.gql('{ __typename }')).status).toBe(200));
 });
 
-/** Polls real state the server changes after it has answered; there is no clock of ours to move. */
-async function eventually(check: () => Promise<void>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((done) => setTimeout(done, 25));
-    }
-  }
-}
 
 interface RawAnswer {
   status: number;

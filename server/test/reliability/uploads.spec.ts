@@ -12,6 +12,7 @@ import sharp, { type Metadata } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apngControl, bombPng, gpsJpeg, jpeg, markedJpeg, noise, png, rgbaPng, solid, svgWithScript, withPngChunk } from '../support/images.js';
 import { BUILTIN_TIER_IDS, TestServer, type GqlResponse, type TestUser, type UploadFile } from '../support/test-server.js';
+import { eventually } from '../support/polling.js';
 
 // graphql-upload spools every file to os.tmpdir()/capacitor-*; a folder of this test file's own lets it
 // count them without seeing other test files' uploads (the server runs in this process)
@@ -36,18 +37,6 @@ afterAll(async () => {
 
 const spooledFiles = async () => (await readdir(spoolDir)).filter((name) => name.startsWith('capacitor-'));
 
-/** Polls real state the server changes after it has answered (temp files are unlinked on response close). */
-async function eventually(check: () => Promise<void>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((done) => setTimeout(done, 25));
-    }
-  }
-}
 
 const footprint = async (on = server) => ({ rows: await on.countRows('images'), media: await on.mediaFiles() });
 type Footprint = Awaited<ReturnType<typeof footprint>>;

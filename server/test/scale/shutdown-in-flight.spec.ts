@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jpeg } from '../support/images.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { until } from '../support/polling.js';
 
 const ADMIN = { username: 'root', password: 'root-password-shutdown' };
 let database: string;
@@ -37,14 +38,6 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** Polls a condition of a real process (its files, its port); there is no clock of ours to move. */
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
 
 describe('SIGTERM during an upload', () => {
   let server: ServerProcess;
