@@ -80,7 +80,7 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
   app.use(requestScope());
   app.use(httpMetrics(deps.metrics));
   app.use(accessLog(logger));
-  app.use(healthRoutes({ orm: deps.orm, storage: deps.files.storage, logger, isStopping }));
+  app.use(healthRoutes({ orm: deps.orm, storage: deps.files.storage, logger, isStopping, minFreeBytes: config.storageMinFreeBytes }));
   app.use(metricsRoute(deps.metrics, config.metricsToken));
   // bearer tokens, never cookies: any origin may call the API, as Apollo Sandbox does. Before admission
   // control, so a browser on another origin can read a 503 (and its Retry-After) too

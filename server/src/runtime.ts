@@ -76,6 +76,8 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     const storage = createStorage(config);
     await storage.init();
     const metrics = new Metrics();
+    const freeBytes = storage.freeBytes?.bind(storage);
+    if (freeBytes) metrics.gauge('storage_free_bytes', 'Bytes still free on the local storage volume', freeBytes);
     const thumbnailCache = new ThumbnailCache(config.thumbnailCache, {
       hit: () => metrics.thumbnailCacheHits.inc(),
       miss: () => metrics.thumbnailCacheMisses.inc(),

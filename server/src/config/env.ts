@@ -119,6 +119,11 @@ const EnvSchema = z
     LOGIN_WINDOW_SECONDS: integer(1, 7 * 24 * 3600).default(900),
     /** Where image files live: `local` (folder under DATA_DIR) or `s3` (a bucket, see S3_*). */
     STORAGE: z.enum(['local', 's3']).default('local'),
+    /**
+     * With STORAGE=local, /readyz reports `degraded` (still 200: reads go on) and uploads start failing
+     * soon once the volume has less free space than this. 100 MiB: four of the largest default uploads.
+     */
+    STORAGE_MIN_FREE_BYTES: integer(0, Number.MAX_SAFE_INTEGER).default(100 * MIB),
     /** Bucket for STORAGE=s3; required then. */
     S3_BUCKET: optionalText.pipe(
       z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens').optional(),
@@ -227,6 +232,8 @@ export interface Config {
   orphanGraceSeconds: number;
   adminUiDir: string;
   storage: StorageConfig;
+  /** Free space under which a local storage volume counts as nearly full. */
+  storageMinFreeBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -296,6 +303,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     filesAccelRedirectPrefix: env.FILES_ACCEL_REDIRECT_PREFIX,
     jobsBatchSize: env.JOBS_BATCH_SIZE,
     orphanGraceSeconds: env.ORPHAN_GRACE_SECONDS,
+    storageMinFreeBytes: env.STORAGE_MIN_FREE_BYTES,
     adminUiDir: resolve(env.ADMIN_UI_DIR),
     storage:
       env.STORAGE === 's3'

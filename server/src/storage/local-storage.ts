@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { copyFile, lstat, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readdir, readFile, rename, rm, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Storage, StoredObject } from './storage.js';
 
@@ -46,6 +46,12 @@ export class LocalStorage implements Storage {
       }
       await unlink(localPath);
     }
+  }
+
+  async freeBytes(): Promise<number> {
+    // bavail, not bfree: the blocks reserved for root are not ours to write
+    const { bavail, bsize } = await statfs(this.root);
+    return bavail * bsize;
   }
 
   async read(key: string): Promise<Buffer | undefined> {

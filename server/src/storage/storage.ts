@@ -28,6 +28,8 @@ export interface Storage {
    * bucket of millions never sits in memory; objects written meanwhile may or may not appear.
    */
   list(prefix: string): AsyncIterable<StoredObject>;
+  /** Bytes a write may still use, for a store on a volume that can fill up; object stores have no such figure. */
+  freeBytes?(): Promise<number>;
   /** A URL that fetches the object straight from the store until it expires; only object stores have it. */
   presignedUrl?(key: string, expiresInSeconds: number, headers?: { contentType?: string; contentDisposition?: string; cacheControl?: string }): Promise<string>;
 }

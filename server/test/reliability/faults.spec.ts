@@ -410,7 +410,7 @@ describe('F5 the storage volume is full', () => {
   let owner: TestUser;
   let mounted = false;
   beforeAll(async () => {
-    server = await TestServer.start({ env: { STORAGE: 'local', THUMBNAIL_CACHE_BYTES: '0' } });
+    server = await TestServer.start({ env: { STORAGE: 'local', THUMBNAIL_CACHE_BYTES: '0', STORAGE_MIN_FREE_BYTES: String(512 * 1024) } });
     owner = await server.createUser();
     // a real small volume: only root may mount one, and as root no permission bit makes a disk full
     if (!isRoot) throw new Error('F5 mounts a 2 MB tmpfs as the storage root and needs root (or CAP_SYS_ADMIN)');
@@ -422,7 +422,7 @@ describe('F5 the storage volume is full', () => {
     await server?.stop();
   });
 
-  it('F5 refuses uploads with SERVICE_UNAVAILABLE/STORAGE_FULL, stores nothing, still serves what it has, and takes uploads again once there is room', async () => {
+  it('F5 refuses uploads with SERVICE_UNAVAILABLE/STORAGE_FULL, stores nothing, still serves what it has, reports degraded, and takes uploads again once there is room', async () => {
     const before = await server.upload(owner.token, [{ name: 'before.jpg', data: await jpeg(300, 200) }], { selection: 'id thumbnails { size url }' });
     expect(before.errors).toBeUndefined();
     // fill the volume to the last block
@@ -435,9 +435,13 @@ describe('F5 the storage volume is full', () => {
     expect(refused.body.errors?.[0]?.extensions, JSON.stringify(refused.body)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'STORAGE_FULL' });
     await expectNothingLeft(server, rows, files);
     for (const thumbnail of before.data.uploadImage.thumbnails) expect((await getLink(server.url, thumbnail.url)).status).toBe(200);
+    // still ready, since every read works, but an operator sees why uploads fail
+    const full = await fetch(`${server.url}/readyz`);
+    expect({ status: full.status, body: await full.json() }).toEqual({ status: 200, body: { status: 'degraded', checks: { database: 'ok', storage: 'ok', storageSpace: 'low' } } });
 
     await rm(filler);
     expect((await uploadAt(server.url, owner.token, await noisy(600, 400))).body.errors).toBeUndefined();
+    expect(await (await fetch(`${server.url}/readyz`)).json()).toMatchObject({ status: 'ready' });
   });
 });
 
