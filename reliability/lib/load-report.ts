@@ -56,6 +56,22 @@ function figures(samples: readonly Sample[], notSent: number): KindFigures {
   };
 }
 
+/** Median ms of each step, over the answers slower than SHED_WITHIN_MS: where a slow answer's time went. */
+function slowPhases(samples: readonly Sample[]) {
+  const slow = samples.filter((s) => s.ms > SHED_WITHIN_MS && s.phases);
+  const step = (of: (p: NonNullable<Sample['phases']>, ms: number) => number | undefined) =>
+    quantile(slow.map((s) => of(s.phases!, s.ms)).filter((v): v is number => v !== undefined && Number.isFinite(v)), 0.5);
+  return {
+    count: slow.length,
+    newConnections: slow.filter((s) => s.phases!.connected !== undefined).length,
+    waitSocket: step((p) => p.socket),
+    connect: step((p) => (p.connected === undefined ? undefined : p.connected - (p.socket ?? 0))),
+    send: step((p) => (p.sent === undefined ? undefined : Math.max(0, p.sent - (p.connected ?? p.socket ?? 0)))),
+    waitHeaders: step((p) => (p.headers === undefined ? undefined : p.headers - Math.min(p.sent ?? p.headers, p.headers))),
+    readBody: step((p, ms) => (p.headers === undefined ? undefined : ms - p.headers)),
+  };
+}
+
 /** Every acknowledged upload is listed for its owner and its thumbnail is served. */
 async function verifyAcknowledged(origin: string, work: Workload, acknowledged: ReadonlySet<string>): Promise<{ listed: number; served: number; missing: string[]; unserved: string[] }> {
   const urls = new Map<string, string>();
@@ -167,6 +183,7 @@ export async function runLoad(workDir: string, options: { seconds: number; facto
       acknowledged: { count: acknowledged.size, ...verified },
       holds,
       shedding,
+      slowPhases: Object.fromEntries(KINDS.map((k) => [k, slowPhases(run.samples.filter((s) => s.kind === k))])),
       serverErrors: tail(server.logFile, 5),
       loadSeconds: (stoppedAt - loadStart) / 1000,
     };
@@ -200,6 +217,15 @@ function toMarkdown(r: any): string {
     ...KINDS.map((k) => {
       const f = r.perKind[k] as KindFigures;
       return `| ${k} | ${f.sent} | ${f.ok} | ${f.shed} | ${f.errors} | ${f.timeouts} | ${ms(f.okP50)} | ${ms(f.okP99)} | ${ms(f.shedP50)} | ${ms(f.shedP99)} | ${f.slowerThan1s} | ${ms(f.maxMs)} | ${Object.entries(f.answers).map(([a, n]) => `${a}: ${n}`).join('; ')} |`;
+    }),
+    '',
+    'Where the answers slower than 1 s spent their time (median ms of each step; a new connection is one the agent had to open):',
+    '',
+    '| kind | slow answers | on new connections | wait for a socket | TCP connect | send request | wait for headers | read body |',
+    '|---|---|---|---|---|---|---|---|',
+    ...KINDS.map((k) => {
+      const p = r.slowPhases[k];
+      return `| ${k} | ${p.count} | ${p.newConnections} | ${ms(p.waitSocket)} | ${ms(p.connect)} | ${ms(p.send)} | ${ms(p.waitHeaders)} | ${ms(p.readBody)} |`;
     }),
     '',
     `Memory (server RSS): baseline ${mb(r.memory.baselineRss)}, peak ${mb(r.memory.peakRss)}, after ${mb(r.memory.afterRss)}; ${r.memory.breakdown}.`,

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent } from 'node:http';
 import { gql } from './api.ts';
 import { firstCode, parseJson } from './cases.ts';
-import { send, type RawResponse } from './http.ts';
+import { send, type Phases, type RawResponse } from './http.ts';
 import { Random } from './random.ts';
 import type { ServerUnderTest } from './server.ts';
 import { quantile } from './stats.ts';
@@ -19,6 +19,7 @@ export interface Sample {
   answer: string;
   ms: number;
   uploadedId?: string;
+  phases?: Phases;
 }
 
 export function classify(kind: Kind, response: RawResponse): Omit<Sample, 'kind' | 'ms'> {
@@ -84,7 +85,7 @@ export async function openLoop(
         outstanding[kind]++;
         const request = send(server.origin, agent, work.request(kind, rng), 30_000).then((response) => {
           outstanding[kind]--;
-          samples.push({ kind, ms: response.ms, ...classify(kind, response) });
+          samples.push({ kind, ms: response.ms, phases: response.phases, ...classify(kind, response) });
         });
         inFlight.add(request);
         void request.finally(() => inFlight.delete(request));

@@ -1,12 +1,15 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import type { Config } from './config/env.js';
+import { listen } from './http/listen.js';
 import type { AppDeps } from './graphql/context.js';
 import { startRuntime, type StartOptions } from './runtime.js';
 import type { BootstrapResult } from './users/admin-bootstrap.js';
 
 export type { StartOptions };
+
+/** How long requests in flight may take to finish at shutdown: Apollo's drain grace, which this matches. */
+const DRAIN_GRACE_MS = 10_000;
 
 export interface RunningServer {
   url: string;
@@ -35,22 +38,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     let stopping = false;
     const app = await createApp(deps, httpServer, () => stopping);
     httpServer.on('request', app.express);
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      // a deep accept backlog: under overload the kernel must hand connections over to be shed with a
-      // 503, not drop them (a dropped SYN is retried after 1, 3, 7 s: a tail no answer could have)
-      httpServer.listen({ port: config.port, host: config.host, backlog: 4096 }, () => resolve());
-    });
-    const port = (httpServer.address() as AddressInfo).port;
+    const listening = await listen(httpServer, { port: config.port, host: config.host, acceptors: config.acceptSockets });
     return {
-      url: `http://127.0.0.1:${port}`,
-      port,
+      url: `http://127.0.0.1:${listening.port}`,
+      port: listening.port,
       deps,
       httpServer,
       admin: runtime.admin,
       async stop() {
         stopping = true;
+        listening.closeAcceptors();
+        // Apollo's drain ends idle connections and each busy one once its request is answered
         await app.apollo.stop();
+        await listening.drain(DRAIN_GRACE_MS);
         await runtime.close();
       },
     };

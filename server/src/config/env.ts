@@ -27,6 +27,11 @@ const EnvSchema = z
     HOST: z.string().default('0.0.0.0'),
     /** Milliseconds a client may take to send a request's headers (slowloris), then 408. */
     HTTP_HEADERS_TIMEOUT_MS: integer(1_000, 600_000).default(20_000),
+    /**
+     * Sockets listening on PORT (SO_REUSEPORT, Linux): each event-loop turn accepts one new connection
+     * per socket, so under overload more of them let new clients in to be served or shed in time.
+     */
+    ACCEPT_SOCKETS: integer(1, 64).default(8),
     /** Milliseconds a client may take to send a whole request, upload included, then 408. */
     HTTP_REQUEST_TIMEOUT_MS: integer(1_000, 3_600_000).default(120_000),
     /** Milliseconds a database statement of a request or job may run (or wait for a lock) before it is cancelled and the request answers SERVICE_UNAVAILABLE. */
@@ -193,6 +198,8 @@ export interface Config {
   isProduction: boolean;
   port: number;
   host: string;
+  /** Sockets listening on the port, each accepting one connection per event-loop turn (http/listen.ts). */
+  acceptSockets: number;
   /** Slow clients: headers and whole request, in milliseconds. */
   httpTimeouts: { headersMs: number; requestMs: number };
   databaseUrl: string | undefined;
@@ -259,6 +266,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     isProduction: env.NODE_ENV === 'production',
     port: env.PORT,
     host: env.HOST,
+    acceptSockets: env.ACCEPT_SOCKETS,
     httpTimeouts: { headersMs: env.HTTP_HEADERS_TIMEOUT_MS, requestMs: Math.max(env.HTTP_REQUEST_TIMEOUT_MS, env.HTTP_HEADERS_TIMEOUT_MS) },
     databaseUrl: env.DATABASE_URL,
     dbStatementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,

@@ -6,7 +6,7 @@
  * (admitted, but with a body that never finishes), make "overloaded" exact instead of a race.
  * `pnpm load` shows the same at 2× this machine's capacity.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
@@ -198,6 +198,21 @@ describe('admission control', () => {
     const answers = await Promise.all([graphql(), graphql(), fetch(`${server.url}${thumbnailPath}`)]);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     expect(((await answers[0]!.json()) as any).data.images.totalCount).toBe(1);
+  });
+});
+
+describe('new connections', () => {
+  // one socket takes in one connection per event-loop turn, and under overload a turn is long: new
+  // clients then wait seconds in the kernel's queue (pnpm load saw 15 s) before they can even be shed
+  it.runIf(process.platform === 'linux')('are taken in by ACCEPT_SOCKETS sockets on the one port', async () => {
+    const port = Number(new URL(server.url).port);
+    const listening = (await readFile('/proc/net/tcp', 'utf8'))
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      // local address is ip:port in hex; state 0A is LISTEN
+      .filter((fields) => fields[1]?.endsWith(`:${port.toString(16).toUpperCase().padStart(4, '0')}`) && fields[3] === '0A');
+    expect(listening).toHaveLength(8);
   });
 });
 
