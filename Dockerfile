@@ -38,9 +38,16 @@ COPY admin-ui/package.json admin-ui/
 RUN pnpm --filter ./server install --prod --frozen-lockfile --offline
 
 FROM node:24-bookworm-slim AS runtime
-# glibc gives each libvips thread its own malloc arena and keeps what they free: two arenas hold RSS
-# near its working set after bursts of uploads (measured by pnpm fuzz)
-ENV NODE_ENV=production \
+# jemalloc under Node, as sharp advises on glibc Linux: libvips' threads allocate and free large
+# buffers, and glibc keeps what they free. pnpm fuzz measured 405 MB after a burst instead of 453 MB,
+# 192 MB fresh instead of 212 MB. The link gives one path on amd64 and arm64 alike.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libjemalloc2 \
+ && rm -rf /var/lib/apt/lists/* \
+ && ln -s "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" /usr/local/lib/libjemalloc.so.2
+# MALLOC_ARENA_MAX for whatever still uses glibc's malloc: two arenas instead of one per thread
+ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 \
+    NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
     PORT=4000 \
     DATA_DIR=/data \

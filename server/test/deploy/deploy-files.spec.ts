@@ -46,8 +46,8 @@ const containerEnv = (service: ComposeService) => ({ ...dockerfile.runtimeEnv(),
 
 /** Every variable the server reads: the keys of the env schema in config/env.ts. */
 const serverVariables = [...read('server/src/config/env.ts').matchAll(/^ {4}([A-Z][A-Z0-9_]*): /gm)].map((m) => m[1]!);
-/** Read by the C library under Node, not by the config: the image sets it for libvips' allocations. */
-const RUNTIME_VARIABLES = ['MALLOC_ARENA_MAX'];
+/** Read by the dynamic loader and the C library under Node, not by the config: the image sets them for libvips' allocations. */
+const RUNTIME_VARIABLES = ['MALLOC_ARENA_MAX', 'LD_PRELOAD'];
 
 /** Variables loadConfig refuses to do without when NODE_ENV=production, read from its own error. */
 function requiredInProduction(): string[] {
@@ -193,6 +193,13 @@ describe('Dockerfile', () => {
 
   it("starts the server's start:prod on the compiled server", () => {
     expect(dockerfile.cmdProblems()).toEqual([]);
+  });
+
+  it('preloads only a library the runtime stage installs and links at that path', () => {
+    const preload = dockerfile.runtimeEnv().LD_PRELOAD;
+    expect(preload).toBeDefined();
+    const runs = instructions(dockerfile.runtime, 'RUN').map((i) => i.args);
+    expect(runs.some((run) => /apt-get install\b.*\blibjemalloc2\b/.test(run) && run.includes(`ln -s`) && run.trimEnd().endsWith(` ${preload}`))).toBe(true);
   });
 
   it('runs as a non-root user', () => {
