@@ -20,12 +20,13 @@ export class AuthService {
   /**
    * One answer for an unknown user and a wrong password, after the same argon2 work, so neither the
    * message nor the response time tells which usernames exist. Too many failures for the username or
-   * from the client's address are refused before any lookup, alike for existing and unknown usernames.
+   * from the client's address are refused before any lookup, alike for existing and unknown usernames
+   * (a network the account logged in from has a count of its own, see LoginThrottle).
    */
   async login(username: string, password: string, address?: string): Promise<{ token: string; expiresAt: Date; user: User }> {
     const name = username.trim().toLowerCase();
-    const refused = await this.throttle.begin(name, address);
-    if (refused) throw new RateLimitedError('Too many failed logins, try again later', { retryAfterSeconds: refused.retryAfterSeconds });
+    const attempt = await this.throttle.begin(name, address);
+    if ('retryAfterSeconds' in attempt) throw new RateLimitedError('Too many failed logins, try again later', { retryAfterSeconds: attempt.retryAfterSeconds });
     const user =
       name.length > 0 && name.length <= 64 && password.length <= MAX_PASSWORD
         ? await this.em.findOne(User, { username: name }, { populate: ['tier', 'passwordHash'] })
@@ -35,7 +36,7 @@ export class AuthService {
       throw new UnauthenticatedError(INVALID_LOGIN);
     }
     if (!(await verifyPassword(user.passwordHash, password))) throw new UnauthenticatedError(INVALID_LOGIN);
-    await this.throttle.succeeded(name, address);
+    await this.throttle.succeeded(name, address, attempt.fromKnownNetwork);
     const { token, expiresAt } = await this.tokens.issue({ userId: user.id, tokenVersion: user.tokenVersion });
     return { token, expiresAt, user };
   }

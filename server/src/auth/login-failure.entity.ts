@@ -20,3 +20,18 @@ export class LoginFailure {
   @Property({ type: 'integer' })
   failures!: number;
 }
+
+/**
+ * A client network an account logged in from, and when it last did. Only LoginThrottle writes it; a
+ * known network is held to its own failure count for the account, not the account-wide one.
+ */
+@Entity({ tableName: 'login_known_networks' })
+export class LoginKnownNetwork {
+  /** `known:` and a SHA-256 of the account and the network, like LoginFailure's keys. */
+  @PrimaryKey({ type: 'text' })
+  key!: string;
+
+  @Property({ type: 'timestamptz' })
+  @Index({ name: 'login_known_networks_last_success_index' })
+  lastSuccess!: Date;
+}

@@ -120,6 +120,11 @@ const EnvSchema = z
     LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(1, 100_000).default(10),
     /** Failed logins per client address (per /64 for IPv6) within LOGIN_WINDOW_SECONDS before it is refused with RATE_LIMITED. */
     LOGIN_MAX_FAILURES_PER_ADDRESS: integer(1, 1_000_000).default(100),
+    /**
+     * Days a client network stays known to an account after a login from it. From a known network,
+     * failures count per account and network, so failures from elsewhere cannot lock the owner out there. 0 turns it off.
+     */
+    LOGIN_KNOWN_NETWORK_DAYS: integer(0, 3650).default(30),
     /** Length of the login throttling window in seconds, counted from the first failure. */
     LOGIN_WINDOW_SECONDS: integer(1, 7 * 24 * 3600).default(900),
     /** Where image files live: `local` (folder under DATA_DIR) or `s3` (a bucket, see S3_*). */
@@ -226,7 +231,7 @@ export interface Config {
   metricsToken: string | undefined;
   trustProxy: TrustProxy;
   graphqlLimits: OperationLimits;
-  loginThrottle: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; windowSeconds: number };
+  loginThrottle: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; windowSeconds: number; knownNetworkDays: number };
   jobsWorker: boolean;
   /** Originals this large or larger are redirected to presigned storage URLs; undefined never. */
   originalRedirect: { minBytes: number; seconds: number } | undefined;
@@ -304,6 +309,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       maxFailuresPerAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS,
       windowSeconds: env.LOGIN_WINDOW_SECONDS,
+      knownNetworkDays: env.LOGIN_KNOWN_NETWORK_DAYS,
     },
     jobsWorker: env.JOBS_WORKER === 'inline',
     originalRedirect: env.ORIGINAL_REDIRECT_MIN_BYTES === undefined ? undefined : { minBytes: env.ORIGINAL_REDIRECT_MIN_BYTES, seconds: env.ORIGINAL_REDIRECT_SECONDS },

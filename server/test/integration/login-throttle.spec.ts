@@ -98,6 +98,61 @@ describe('per account', () => {
   });
 });
 
+describe('networks an account logged in from', () => {
+  const DAY_MS = 24 * 3600 * 1000;
+  async function networkFailures(username: string, address: string): Promise<number> {
+    const [row] = await server.sql<{ failures: number }>('select failures from login_failures where key = $1', [throttleKey('account-network', username, address)]);
+    return row?.failures ?? 0;
+  }
+
+  it('still take the right password once failures from elsewhere have exhausted the account, without resetting its count', async () => {
+    const user = await server.createUser();
+    // an IPv6 client is known by its /64, as the address throttle counts it
+    const home = (host: number) => `2001:db8:${++lastOctet}:9::${host}`;
+    const first = home(1);
+    expect(outcome(await login(user.username, user.password, first))).toBe('OK');
+    await fail(user.username, 10);
+    expect(outcome(await login(user.username, user.password, freshAddress()))).toBe('RATE_LIMITED');
+
+    expect(outcome(await login(user.username, user.password, first.replace(/::1$/, '::2')))).toBe('OK');
+    // else the owner's login would hand whoever exhausted the account ten more guesses
+    expect(await failures('account', user.username)).toBe(10);
+    expect(outcome(await login(user.username, user.password, freshAddress()))).toBe('RATE_LIMITED');
+  });
+
+  it('hold failures from a known network to a count of their own', async () => {
+    const user = await server.createUser();
+    const home = freshAddress();
+    expect(outcome(await login(user.username, user.password, home))).toBe('OK');
+    await fail(user.username, 10, home);
+    expect(await networkFailures(user.username, home)).toBe(10);
+    expect(outcome(await login(user.username, user.password, home))).toBe('RATE_LIMITED');
+    expect(await failures('account', user.username)).toBe(0);
+    expect(outcome(await login(user.username, user.password, freshAddress()))).toBe('OK');
+  });
+
+  it('are forgotten LOGIN_KNOWN_NETWORK_DAYS (30) after the last login from them', async () => {
+    const [kept, forgotten] = [await server.createUser(), await server.createUser()];
+    const [keptHome, forgottenHome] = [freshAddress(), freshAddress()];
+    expect(outcome(await login(kept.username, kept.password, keptHome))).toBe('OK');
+    expect(outcome(await login(forgotten.username, forgotten.password, forgottenHome))).toBe('OK');
+
+    const started = server.clock.now();
+    try {
+      server.clock.advance(30 * DAY_MS - 60_000);
+      await fail(kept.username, 10);
+      expect(outcome(await login(kept.username, kept.password, keptHome))).toBe('OK');
+
+      server.clock.advance(120_000);
+      await fail(forgotten.username, 10);
+      expect(outcome(await login(forgotten.username, forgotten.password, forgottenHome))).toBe('RATE_LIMITED');
+    } finally {
+      // the admin token the other tests use would have expired a month from now
+      server.clock.set(started);
+    }
+  });
+});
+
 describe('per address', () => {
   it('refuses an address after 100 failures over any usernames, and counts IPv6 by its /64', async () => {
     const user = await server.createUser();

@@ -1,10 +1,12 @@
 import { Migration20261123000000_init } from './Migration20261123000000_init.js';
 import { Migration20261123110000_stored_heights } from './Migration20261123110000_stored_heights.js';
 import { Migration20261123100000_login_throttle } from './Migration20261123100000_login_throttle.js';
+import { Migration20261123120000_login_known_networks } from './Migration20261123120000_login_known_networks.js';
 
 /** Every migration, in order. Listed by hand so the same list runs from sources (tests) and from dist. */
 export const migrations = [
   { name: 'Migration20261123000000_init', class: Migration20261123000000_init },
   { name: 'Migration20261123110000_stored_heights', class: Migration20261123110000_stored_heights },
   { name: 'Migration20261123100000_login_throttle', class: Migration20261123100000_login_throttle },
+  { name: 'Migration20261123120000_login_known_networks', class: Migration20261123120000_login_known_networks },
 ];
