@@ -71,6 +71,13 @@ describe.runIf(process.platform === 'linux')(listen.name, () => {
     await expect(listen(other, { port: listening.port, host: '127.0.0.1', acceptors: 4 })).rejects.toMatchObject({ code: 'EADDRINUSE' });
   });
 
+  it('refuses to start beside a second copy of itself, which SO_REUSEPORT alone would let share the port', async () => {
+    const { listening } = await start(4);
+    const copy = createServer();
+    await expect(listen(copy, { port: listening.port, host: '127.0.0.1', acceptors: 4 })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    expect(copy.listening).toBe(false);
+  });
+
   describe('drain', () => {
     /** Requests the handler holds until `release`; sixteen, so that some land on the extra sockets. */
     async function held(count = 16) {

@@ -36,6 +36,13 @@ const BACKLOG = 4096;
 export async function listen(httpServer: Server, options: ListenOptions): Promise<Listening> {
   const acceptors = process.platform === 'linux' ? options.acceptors : 1;
   const reusePort = acceptors > 1;
+  if (reusePort && options.port !== 0) {
+    // SO_REUSEPORT would let a second copy of the server (same user, same port) share the port in
+    // silence; a plain socket finds out whether anything holds it, and then gives it up at once
+    const probe = createServer();
+    await listenOn(probe, { port: options.port, host: options.host, backlog: 1, reusePort: false });
+    await new Promise((resolve) => probe.close(resolve));
+  }
   await listenOn(httpServer, { port: options.port, host: options.host, backlog: BACKLOG, reusePort });
   const port = (httpServer.address() as AddressInfo).port;
   const extra: NetServer[] = [];
