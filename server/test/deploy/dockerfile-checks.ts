@@ -108,7 +108,9 @@ export class DockerfileModel {
   /** Whether the final stage's CMD is the server's start:prod, run in the server folder, on built files. */
   cmdProblems(): string[] {
     const server = this.workspace.packages.get('server');
-    const startProd = splitWords(server?.scripts?.['start:prod'] ?? '');
+    // the command start:prod finally execs: its shell prelude (the shells leave Ctrl-C to node) runs no program
+    const script = server?.scripts?.['start:prod'] ?? '';
+    const startProd = splitWords((script.split(';').at(-1) ?? '').trim().replace(/^exec\s+/, ''));
     const cmd = instructions(this.runtime, 'CMD').at(-1);
     const argv = cmd && execForm(cmd.args);
     if (!cmd || !argv) return ['the runtime stage has no exec-form CMD'];
