@@ -1,6 +1,7 @@
 import { PgBoss, type Job } from 'pg-boss';
 import type { StoredImageRef } from '../images/image-files.js';
 import type { Logger } from '../shared/logger.js';
+import { isShuttingDown } from '../shared/process-lifecycle.js';
 
 /** Make a scope's thumbnails match its tier: the missing heights made, the dropped ones removed. */
 export interface ThumbnailSyncJob {
@@ -47,7 +48,7 @@ export class JobQueue {
    */
   static async start(databaseUrl: string, logger: Logger, { schedule = false }: { schedule?: boolean } = {}): Promise<JobQueue> {
     const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', max: 4, application_name: 'image-api-jobs', schedule });
-    boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+    boss.on('error', (error) => logJobQueueError(logger, error, isShuttingDown()));
     await boss.start();
     // stately: one queued and one running sync per scope, so a burst of tier edits coalesces
     await boss.createQueue(QUEUE.thumbnailSync, { policy: 'stately', retryLimit: 10, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 900 });
@@ -132,4 +133,19 @@ export class JobQueue {
       }
     }
   }
+}
+
+/** PostgreSQL's code for a connection it ends because it is shutting down. */
+const ADMIN_SHUTDOWN = '57P01';
+
+/**
+ * An error pg-boss reports. While this process shuts down, PostgreSQL ending the queue's connections
+ * is expected (Ctrl-C reaches the embedded one along with the server): a note, not an error.
+ */
+export function logJobQueueError(logger: Logger, error: unknown, shuttingDown: boolean): void {
+  if (shuttingDown && (error as { code?: unknown } | null)?.code === ADMIN_SHUTDOWN) {
+    logger.info({ code: ADMIN_SHUTDOWN }, 'job queue connection closed: PostgreSQL is shutting down too');
+    return;
+  }
+  logger.error({ err: error }, 'job queue error');
 }

@@ -14,6 +14,13 @@ export function loadConfigOrExit(): Config {
   }
 }
 
+let shuttingDown = false;
+
+/** True from the first SIGTERM or SIGINT on: what fails from then on may be the shutdown itself. */
+export function isShuttingDown(): boolean {
+  return shuttingDown;
+}
+
 /**
  * Stops once on SIGTERM or SIGINT and exits 0 when `stop` finished cleanly, 1 when it failed; a
  * second signal while stopping is ignored, so an impatient Ctrl-C cannot cut the drain short.
@@ -23,6 +30,7 @@ export function stopOnSignals(logger: Logger, what: string, stop: () => Promise<
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    shuttingDown = true;
     logger.info({ signal }, `${what} shutting down: finishing work in flight`);
     try {
       await stop();
