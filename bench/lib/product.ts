@@ -24,27 +24,50 @@ export interface Product {
 
 const secret = () => randomBytes(32).toString('base64url');
 
-/** `extraEnv` adds or overrides settings (`pnpm bench --env=IMAGE_WORKERS=1`), to try a lever without editing anything. */
-export async function startProduct(serverDir: string, dataDir: string, logDir: string, extraEnv: Record<string, string> = {}): Promise<Product> {
-  const [port, pgPort] = [await freePort(), await freePort()];
-  const origin = `http://127.0.0.1:${port}`;
-  const admin = { username: 'bench-admin', password: secret() };
-  const metricsToken = secret();
-  const keep = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'].filter((key) => process.env[key] !== undefined);
-  const env: NodeJS.ProcessEnv = {
+/**
+ * The environment of the built server run as a user would run it (production, embedded PostgreSQL and
+ * local media under `dataDir`, loopback only), with fresh secrets and the given admin. Of this
+ * process's own environment only PATH, HOME, LANG, TZ and the `inherit`ed names pass.
+ */
+export function productEnv(
+  { port, pgPort, dataDir, admin }: { port: number; pgPort: number; dataDir: string; admin: { username: string; password: string } },
+  inherit: string[] = [],
+): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'LANG', 'TZ', ...inherit].filter((key) => process.env[key] !== undefined);
+  return {
     ...Object.fromEntries(keep.map((key) => [key, process.env[key]])),
     NODE_ENV: 'production',
     // as `pnpm start` and the Docker image run it
     MALLOC_ARENA_MAX: '2',
     HOST: '127.0.0.1',
     PORT: String(port),
-    PUBLIC_URL: origin,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATA_DIR: dataDir,
     EMBEDDED_PG_PORT: String(pgPort),
     AUTH_SECRET: secret(),
     LINK_SIGNING_KEYS: secret(),
     ADMIN_USERNAME: admin.username,
     ADMIN_PASSWORD: admin.password,
+  };
+}
+
+/** The multipart body of the upload mutation for one file, as a browser sends it. */
+export function uploadForm(file: { bytes: Uint8Array<ArrayBuffer>; name: string; type: string }, selection: string): FormData {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: `mutation Upload($file: Upload!) { uploadImage(file: $file) { ${selection} } }`, variables: { file: null } }));
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('0', new Blob([file.bytes], { type: file.type }), file.name);
+  return form;
+}
+
+/** `extraEnv` adds or overrides settings (`pnpm bench --env=IMAGE_WORKERS=1`), to try a lever without editing anything. */
+export async function startProduct(serverDir: string, dataDir: string, logDir: string, extraEnv: Record<string, string> = {}): Promise<Product> {
+  const [port, pgPort] = [await freePort(), await freePort()];
+  const origin = `http://127.0.0.1:${port}`;
+  const admin = { username: 'bench-admin', password: secret() };
+  const metricsToken = secret();
+  const env: NodeJS.ProcessEnv = {
+    ...productEnv({ port, pgPort, dataDir, admin }, ['TMPDIR']),
     METRICS_TOKEN: metricsToken,
     LOG_LEVEL: 'info',
     // the login figure measures argon2 and the throttle's bookkeeping, not its refusals
@@ -112,14 +135,10 @@ export interface TestFile {
 
 /** The upload mutation over multipart, as a browser sends it; resolves once every tier thumbnail is stored. */
 export async function uploadImage<T = { id: string }>(origin: string, token: string, file: TestFile, selection = 'id'): Promise<T> {
-  const form = new FormData();
-  form.append('operations', JSON.stringify({ query: `mutation Upload($file: Upload!) { uploadImage(file: $file) { ${selection} } }`, variables: { file: null } }));
-  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.append('0', new Blob([file.bytes], { type: file.type }), file.name);
   const res = await fetch(`${origin}/graphql`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
-    body: form,
+    body: uploadForm(file, selection),
   });
   const body = (await res.json()) as { data?: { uploadImage: T }; errors?: Array<{ message: string }> };
   if (body.errors?.length || !body.data) throw new Error(`upload ${res.status}: ${JSON.stringify(body.errors ?? body)}`);

@@ -1,4 +1,5 @@
 /** The few well-formed calls both runs make to set themselves up (users, tokens, images). */
+import { uploadForm } from '../../bench/lib/product.ts';
 
 export const TIERS = {
   basic: '00000000-0000-4000-8000-000000000001',
@@ -50,14 +51,10 @@ export interface UploadFile {
 
 /** `uploadImage` over multipart as a browser sends it; returns the raw answer, never throws on GraphQL errors. */
 export async function upload(origin: string, token: string, file: UploadFile, selection = 'id format'): Promise<GraphQLAnswer<{ uploadImage: any }>> {
-  const form = new FormData();
-  form.append('operations', JSON.stringify({ query: `mutation($file: Upload!) { uploadImage(file: $file) { ${selection} } }`, variables: { file: null } }));
-  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.append('0', new Blob([file.bytes], { type: file.type }), file.name);
   const res = await fetch(`${origin}/graphql`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
-    body: form,
+    body: uploadForm(file, selection),
     signal: AbortSignal.timeout(120_000),
   });
   const text = await res.text();

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { productEnv } from '../../bench/lib/product.ts';
 
 export const SERVER_DIR = resolve(import.meta.dirname, '../../server');
 
@@ -65,24 +66,11 @@ export async function startServer(workDir: string, env: Record<string, string> =
   const admin = { username: 'reliability-admin', password: secret() };
   const logFile = join(workDir, 'server.log');
   const out = openSync(logFile, 'a');
-  const keep = ['PATH', 'HOME', 'LANG', 'TZ'].filter((key) => process.env[key] !== undefined);
   const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
     cwd: SERVER_DIR,
     env: {
-      ...Object.fromEntries(keep.map((key) => [key, process.env[key]])),
+      ...productEnv({ port, pgPort, dataDir, admin }),
       TMPDIR: tmpDir,
-      NODE_ENV: 'production',
-      // as `pnpm start` and the Docker image run it
-      MALLOC_ARENA_MAX: '2',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PUBLIC_URL: origin,
-      DATA_DIR: dataDir,
-      EMBEDDED_PG_PORT: String(pgPort),
-      AUTH_SECRET: secret(),
-      LINK_SIGNING_KEYS: secret(),
-      ADMIN_USERNAME: admin.username,
-      ADMIN_PASSWORD: admin.password,
       LOG_LEVEL: 'warn',
       ...env,
     },

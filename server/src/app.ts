@@ -29,6 +29,9 @@ import { processUploadRequest } from './images/upload.scalar.js';
 import { healthRoutes } from './observability/readiness.js';
 import { requestScope } from './shared/request-scope.js';
 
+/** How long requests in flight may take to finish at shutdown before their connections are cut. */
+export const DRAIN_GRACE_MS = 10_000;
+
 const CONTEXT_ERROR_STATUS: Partial<Record<string, number>> = { UNAUTHENTICATED: 401, SERVICE_UNAVAILABLE: 503 };
 
 export interface App {
@@ -61,7 +64,7 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
     // 30 MiB store lets a stream of distinct documents (a scanner, the fuzz run) hold ~100 MB of heap
     documentStore: new InMemoryLRUCache<DocumentNode>({ maxSize: 4 * 2 ** 20, sizeCalculation: InMemoryLRUCache.sizeCalculation }),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: DRAIN_GRACE_MS }),
       { serverWillStart: async () => ({ serverWillStop: async () => lag?.stop() }) },
       // no @cacheControl hints are used, and the plugin costs real time on large lists
       ApolloServerPluginCacheControlDisabled(),

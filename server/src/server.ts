@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { createApp } from './app.js';
+import { createApp, DRAIN_GRACE_MS } from './app.js';
 import type { Config } from './config/env.js';
 import { listen } from './http/listen.js';
 import type { AppDeps } from './graphql/context.js';
@@ -7,9 +7,6 @@ import { startRuntime, type StartOptions } from './runtime.js';
 import type { BootstrapResult } from './users/admin-bootstrap.js';
 
 export type { StartOptions };
-
-/** How long requests in flight may take to finish at shutdown: Apollo's drain grace, which this matches. */
-const DRAIN_GRACE_MS = 10_000;
 
 export interface RunningServer {
   url: string;
