@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { EmbeddedPostgresError } from './db/embedded-postgres.js';
 import { startRuntime } from './runtime.js';
 import { startServer } from './server.js';
 import { createLogger } from './shared/logger.js';
@@ -41,6 +42,7 @@ if (command !== undefined && command !== 'sweep') {
   process.exit(2);
 }
 (command === 'sweep' ? sweep() : main()).catch((error) => {
-  console.error(command === 'sweep' ? 'sweep failed:' : 'failed to start:', error);
+  // a cause the operator can fix is one line that says the fix; anything else keeps its stack
+  console.error(command === 'sweep' ? 'sweep failed:' : 'failed to start:', error instanceof EmbeddedPostgresError ? error.message : error);
   process.exit(1);
 });

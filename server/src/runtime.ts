@@ -57,7 +57,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       logger.info({ dir: config.dataDir, port: config.embeddedPgPort }, 'starting embedded PostgreSQL');
-      embedded = await startEmbeddedPostgres({ dir: config.dataDir, port: config.embeddedPgPort, logger, shareRunning: options.shareEmbedded });
+      embedded = await startEmbeddedPostgres({ dir: config.dataDir, clusterDir: config.embeddedPgDir, port: config.embeddedPgPort, logger, shareRunning: options.shareEmbedded });
       databaseUrl = embedded.url;
     }
     // start-up work on connections without the statement timeout: a migration may rightly run long

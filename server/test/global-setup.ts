@@ -1,12 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { PgBoss } from 'pg-boss';
 import { createOrm, migrate } from '../src/db/orm.js';
 import { freePort } from './support/free-port.js';
+import { postgresReachableTempDir } from './support/temp-dir.js';
 import { startS3rver } from './support/s3-server.js';
 
 export const TEMPLATE_DB = 'imageapi_test_template';
@@ -30,7 +29,7 @@ export default async function setup(project: TestProject) {
   let dir: string | undefined;
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    dir = await mkdtemp(join(tmpdir(), 'imageapi-test-pg-'));
+    dir = await postgresReachableTempDir('imageapi-test-pg-');
     embedded = await startEmbeddedPostgres({ dir, port: await freePort(), ephemeral: true, database: 'postgres' });
     adminUrl = embedded.url;
   }

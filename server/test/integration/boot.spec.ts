@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { freePort } from '../support/free-port.js';
+import { postgresReachableTempDir } from '../support/temp-dir.js';
 import { jpeg } from '../support/images.js';
 
 const LOGIN = `mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }`;
@@ -29,7 +29,7 @@ describe('embedded defaults', () => {
   });
 
   it('start a real PostgreSQL, create an admin once, and keep secrets across restarts', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'imageapi-boot-'));
+    dataDir = await postgresReachableTempDir('imageapi-boot-');
     const port = await freePort();
     const config = loadConfig({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'silent' });
     server = await startServer(config, { logger: createLogger('silent') });
@@ -67,7 +67,7 @@ describe('the admin account from ADMIN_USERNAME / ADMIN_PASSWORD', () => {
   });
 
   it('survives restarts with the same password, sessions included, and a changed password signs them out', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'imageapi-admin-'));
+    dataDir = await postgresReachableTempDir('imageapi-admin-');
     const base = { DATA_DIR: dataDir, HOST: '127.0.0.1', EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'silent', ADMIN_USERNAME: 'boss' };
     const boot = async (password: string) => {
       await server?.stop();

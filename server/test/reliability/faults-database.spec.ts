@@ -15,6 +15,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded-postgres.js';
 import { freePort } from '../support/free-port.js';
+import { postgresReachableTempDir } from '../support/temp-dir.js';
 import { jpeg } from '../support/images.js';
 import { runServerCommand, startServerProcess, type KillableServerProcess as ServerProcess } from '../support/server-process.js';
 import { TestServer, type TestUser } from '../support/test-server.js';
@@ -73,7 +74,7 @@ describe('F1 PostgreSQL stops under a running server and comes back', () => {
   let dataDir: string;
   let serverTmp: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'faults-pg-'));
+    dir = await postgresReachableTempDir('faults-pg-');
     dataDir = await mkdtemp(join(tmpdir(), 'faults-f1-data-'));
     serverTmp = await mkdtemp(join(tmpdir(), 'faults-f1-tmp-'));
     port = await freePort();
@@ -206,7 +207,7 @@ describe('the sweep command beside a server on its embedded PostgreSQL', () => {
   let server: ServerProcess;
   let env: Record<string, string>;
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'faults-embedded-'));
+    dataDir = await postgresReachableTempDir('faults-embedded-');
     env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), ...SECRETS };
     server = await startServerProcess(env, 120_000);
   }, 180_000);

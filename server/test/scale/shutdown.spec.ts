@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
+import { postgresReachableTempDir } from '../support/temp-dir.js';
 import { until } from '../support/polling.js';
 import { startServerProcess } from '../support/server-process.js';
 
-const dataDir = await mkdtemp(join(tmpdir(), 'imageapi-shutdown-'));
+const dataDir = await postgresReachableTempDir('imageapi-shutdown-');
 afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });

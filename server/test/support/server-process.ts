@@ -27,10 +27,10 @@ const SERVER_DIR = resolve(import.meta.dirname, '../..');
  * The built server (`dist/main.js`) as its own OS process, as a deployment runs it: nothing shared
  * with the test or with another instance but what the environment points at.
  */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<KillableServerProcess> {
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000, serverDir = SERVER_DIR): Promise<KillableServerProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
-    cwd: SERVER_DIR,
+    cwd: serverDir,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -67,7 +67,7 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   };
 }
 
-/** Runs a one-off command of the built server (`dist/main.js <args>`) to its end. */
+/** Runs a one-off command of the built server (`dist/main.js <args>`, none starts the server) to its end. */
 export async function runServerCommand(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['dist/main.js', ...args], {
     cwd: SERVER_DIR,
