@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -18,10 +18,11 @@ import { toAppError, createFormatError } from './graphql/format-error.js';
 import { operationLimitsRule } from './graphql/operation-limits.js';
 import { createSchema } from './graphql/schema.js';
 import { textInputPlugin } from './graphql/text-input.plugin.js';
-import { admissionControl, EventLoopLag, uploadAdmission } from './http/admission.js';
+import { admissionControl, admitter, EventLoopLag, uploadAdmission } from './http/admission.js';
 import { AdmissionGate } from './http/admission-gate.js';
 import { adminUiRouter } from './http/admin-ui.route.js';
-import { filesRouter } from './http/files.route.js';
+import { FileServer, isLinkPath } from './http/file-server.js';
+import { LinkAccess } from './links/link-access.js';
 import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin.js';
 import { accessLog } from './observability/access-log.js';
 import { httpMetrics, metricsRoute } from './observability/http-metrics.js';
@@ -35,6 +36,8 @@ export const DRAIN_GRACE_MS = 10_000;
 const CONTEXT_ERROR_STATUS: Partial<Record<string, number>> = { UNAUTHENTICATED: 401, SERVICE_UNAVAILABLE: 503 };
 
 export interface App {
+  /** Every request: link routes on plain node:http, the rest through Express. */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
   express: express.Express;
   apollo: ApolloServer<Context>;
 }
@@ -89,8 +92,8 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
   // control, so a browser on another origin can read a 503 (and its Retry-After) too
   app.use('/graphql', cors({ origin: true, maxAge: 600, exposedHeaders: ['Retry-After'] }));
   // after the counting and logging above, so shed requests show there; before any body is read
-  app.use(admissionControl(gate, deps.metrics));
-  app.use(filesRouter(deps));
+  const admit = admitter(gate, deps.metrics);
+  app.use(admissionControl(admit));
   app.use(adminUiRouter(config.adminUiDir, config.publicUrl));
   app.use(
     '/graphql',
@@ -116,7 +119,9 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
     }),
   );
   app.use(errorHandler(deps));
-  return { express: app, apollo };
+  const files = new FileServer(deps, new LinkAccess(deps.links, deps.servingFacts, deps.clock), admit, logger);
+  const listener = (req: IncomingMessage, res: ServerResponse) => (isLinkPath(req.url) ? files.handle(req, res) : app(req, res));
+  return { listener, express: app, apollo };
 }
 
 /** Errors outside GraphQL execution (multipart parsing, body size, file routes) as JSON, never HTML. */

@@ -14,7 +14,9 @@ import { ThumbnailService } from './images/thumbnail.service.js';
 import { ThumbnailSync } from './images/thumbnail-sync.js';
 import { Background } from './jobs/background.js';
 import { JobQueue, type JobHandlers } from './jobs/job-queue.js';
+import { AccessNotifications } from './links/access-notifications.js';
 import { LinkSigner } from './links/link-signer.js';
+import { ServingFactsCache } from './links/serving-facts.js';
 import { LinkUrls } from './links/link-urls.js';
 import { Metrics } from './observability/metrics.js';
 import { systemClock, type Clock } from './shared/clock.js';
@@ -53,6 +55,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
   let embedded: EmbeddedDatabase | undefined;
   let orm: MikroORM | undefined;
   let jobs: JobQueue | undefined;
+  let notifications: AccessNotifications | undefined;
   try {
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
@@ -111,6 +114,10 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
       },
     };
     if (options.work) await jobs.work(jobHandlers);
+    const servingFacts = new ServingFactsCache(await orm.em.getConnection().getNativeClient(), config.linkAccessCache, clock);
+    metrics.gauge('link_access_cache_entries', 'Images whose serving facts this process holds', () => servingFacts.size);
+    notifications = new AccessNotifications(databaseUrl, servingFacts, logger);
+    await notifications.start();
 
     const deps: AppDeps = {
       config,
@@ -126,19 +133,23 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
       jobs,
       background: new Background(jobs, files, logger),
       jobHandlers,
+      servingFacts,
     };
     const ormToClose = orm;
+    const listener = notifications;
     return {
       deps,
       admin,
       sweeper,
       async close() {
+        await listener.stop();
         await queue.stop();
         await ormToClose.close(true);
         await embedded?.stop();
       },
     };
   } catch (error) {
+    await notifications?.stop();
     await jobs?.stop().catch(() => {});
     await orm?.close(true);
     await embedded?.stop();

@@ -34,7 +34,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
     let stopping = false;
     const app = await createApp(deps, httpServer, () => stopping);
-    httpServer.on('request', app.express);
+    httpServer.on('request', app.listener);
     const listening = await listen(httpServer, { port: config.port, host: config.host, acceptors: config.acceptSockets });
     return {
       url: `http://127.0.0.1:${listening.port}`,

@@ -158,6 +158,10 @@ const EnvSchema = z
     THUMBNAIL_CACHE_BYTES: integer(0, 64 * 1024 * MIB).default(64 * MIB),
     /** Largest thumbnail that cache keeps, in bytes; larger ones are read from storage on every request. */
     THUMBNAIL_CACHE_MAX_ITEM_BYTES: integer(1, 1024 * MIB).default(256 * 1024),
+    /** Images whose serving facts (format, owner's tier policy) each process keeps, so a hot link needs no database round trip; kept right by PostgreSQL LISTEN/NOTIFY. */
+    LINK_ACCESS_CACHE_ENTRIES: integer(1, 10_000_000).default(100_000),
+    /** Milliseconds an entry of that cache lives at most: a safety net behind the notifications. */
+    LINK_ACCESS_CACHE_TTL_MS: integer(1, 3_600_000).default(30_000),
     /** With STORAGE=local: file links answer, after the link and tier checks, with `X-Accel-Redirect: <prefix><storage key>` and no body, for nginx to send the file from DATA_DIR/media (README, "Serving files through nginx"). Like `/protected-media/`. */
     FILES_ACCEL_REDIRECT_PREFIX: optionalText.pipe(
       z.string().regex(/^\/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*\/)+$/, "must be a path that starts and ends with '/', like /protected-media/").optional(),
@@ -240,6 +244,7 @@ export interface Config {
   originalRedirect: { minBytes: number; seconds: number } | undefined;
   /** In-memory thumbnail bytes for file links; `maxBytes` 0 is off. */
   thumbnailCache: { maxBytes: number; maxItemBytes: number };
+  linkAccessCache: { maxEntries: number; ttlMs: number };
   /** Prefix of the X-Accel-Redirect answers to file links (a path nginx maps to `mediaDir`); undefined sends the bytes. */
   filesAccelRedirectPrefix: string | undefined;
   jobsBatchSize: number;
@@ -318,6 +323,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jobsWorker: env.JOBS_WORKER === 'inline',
     originalRedirect: env.ORIGINAL_REDIRECT_MIN_BYTES === undefined ? undefined : { minBytes: env.ORIGINAL_REDIRECT_MIN_BYTES, seconds: env.ORIGINAL_REDIRECT_SECONDS },
     thumbnailCache: { maxBytes: env.THUMBNAIL_CACHE_BYTES, maxItemBytes: env.THUMBNAIL_CACHE_MAX_ITEM_BYTES },
+    linkAccessCache: { maxEntries: env.LINK_ACCESS_CACHE_ENTRIES, ttlMs: env.LINK_ACCESS_CACHE_TTL_MS },
     filesAccelRedirectPrefix: env.FILES_ACCEL_REDIRECT_PREFIX,
     jobsBatchSize: env.JOBS_BATCH_SIZE,
     orphanGraceSeconds: env.ORPHAN_GRACE_SECONDS,

@@ -9,6 +9,7 @@ import { ImageService } from '../images/image.service.js';
 import type { ProcessingPool } from '../images/processing-pool.js';
 import type { ThumbnailService } from '../images/thumbnail.service.js';
 import type { LinkUrls } from '../links/link-urls.js';
+import type { AccessChange, ServingFactsCache } from '../links/serving-facts.js';
 import { LinkService } from '../links/link.service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Background } from '../jobs/background.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   background: Background;
   /** What the job workers run; tests call them through `jobs.drain`. */
   jobHandlers: JobHandlers;
+  /** What each image's links grant, cached; services tell it of their own committed changes. */
+  servingFacts: ServingFactsCache;
 }
 
 export interface Services {
@@ -64,13 +67,24 @@ export interface Loaders {
 export function createContext(deps: AppDeps, em: EntityManager, viewer: User | undefined, clientAddress?: string): Context {
   const { config, clock } = deps;
   const limits = { maxUploadBytes: config.maxUploadBytes, maxImagePixels: config.maxImagePixels, uploadTmpDir: config.uploadTmpDir };
-  const images = new ImageService(em, deps.files, deps.pool, deps.links, clock, limits, deps.background, (stored) => {
-    for (const image of stored) {
-      deps.metrics.imagesUploaded.inc({ format: image.format });
-      deps.metrics.uploadedBytes.inc(image.bytes);
-    }
-  });
-  const tiers = new TierService(em, clock, deps.background);
+  const accessChanged = (change: AccessChange) => deps.servingFacts.forget(change);
+  const images = new ImageService(
+    em,
+    deps.files,
+    deps.pool,
+    deps.links,
+    clock,
+    limits,
+    deps.background,
+    (stored) => {
+      for (const image of stored) {
+        deps.metrics.imagesUploaded.inc({ format: image.format });
+        deps.metrics.uploadedBytes.inc(image.bytes);
+      }
+    },
+    accessChanged,
+  );
+  const tiers = new TierService(em, clock, deps.background, accessChanged);
   return {
     em,
     viewer,
@@ -80,7 +94,7 @@ export function createContext(deps: AppDeps, em: EntityManager, viewer: User | u
     services: {
       auth: new AuthService(em, deps.tokens, new LoginThrottle(em, clock, config.loginThrottle)),
       tiers,
-      users: new UserService(em, clock, deps.background),
+      users: new UserService(em, clock, deps.background, accessChanged),
       images,
       links: new LinkService(images, deps.links, clock),
     },

@@ -1,8 +1,9 @@
 // Admission control is our own: the npm candidates (toobusy-js, overload-protection, express-queue) each
 // do one half — event-loop lag alone, or a queue without a wait limit — ship no types, and see few
 // releases; the gate they would replace is ~100 lines with its own unit test (admission-gate.spec.ts).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import { Counter } from 'prom-client';
 import { DEFAULT_RETRY_AFTER_SECONDS } from '../graphql/errors.js';
 import { QUEUE_FULL, QUEUE_FULL_MESSAGE, type ProcessingPool } from '../images/processing-pool.js';
@@ -20,11 +21,15 @@ const LINGER_MS = 2000;
  * Answers at once, in the API's error shape, without parsing or storing the body: Node discards what
  * the client still sends (the connection stays usable), for LINGER_MS at most.
  */
-export function refuse(req: Request, res: Response, status: 429 | 503, extensions: { code: 'RATE_LIMITED' | 'SERVICE_UNAVAILABLE'; reason?: string }, message: string): void {
-  res
-    .status(status)
-    .set({ 'Retry-After': String(DEFAULT_RETRY_AFTER_SECONDS), 'Cache-Control': 'no-store' })
-    .json({ errors: [{ message, extensions }] });
+export function refuse(req: IncomingMessage, res: ServerResponse, status: 429 | 503, extensions: { code: 'RATE_LIMITED' | 'SERVICE_UNAVAILABLE'; reason?: string }, message: string): void {
+  const body = JSON.stringify({ errors: [{ message, extensions }] });
+  res.writeHead(status, {
+    'Retry-After': String(DEFAULT_RETRY_AFTER_SECONDS),
+    'Cache-Control': 'no-store',
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
   if (req.complete) return;
   const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
   timer.unref();
@@ -37,7 +42,17 @@ export function refuse(req: Request, res: Response, status: 429 | 503, extension
  * Sheds what the process cannot serve in time: every request passes the gate (health and metrics are
  * mounted before this), and one refused gets 503 with Retry-After at once or after its wait in line.
  */
-export function admissionControl(gate: AdmissionGate, metrics: Metrics): RequestHandler {
+export function admissionControl(admit: ReturnType<typeof admitter>): RequestHandler {
+  return async (req, res, next) => {
+    if (await admit(req, res)) next();
+  };
+}
+
+/**
+ * The gate as a plain function for node:http handlers: resolves true once the request may run (its
+ * slot is released when the response ends), false when it was answered 503 or the client left.
+ */
+export function admitter(gate: AdmissionGate, metrics: Metrics): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const shed = new Counter({
     name: 'http_requests_shed_total',
     help: 'Requests refused by admission control, by reason',
@@ -46,7 +61,7 @@ export function admissionControl(gate: AdmissionGate, metrics: Metrics): Request
   });
   metrics.gauge('http_requests_in_flight', 'Requests admitted and not yet answered', () => gate.stats.inFlight);
   metrics.gauge('http_requests_queued', 'Requests waiting for admission', () => gate.stats.waiting);
-  return async (req, res, next) => {
+  return async (req, res) => {
     const left = new AbortController();
     const onClose = () => left.abort();
     res.once('close', onClose);
@@ -55,11 +70,11 @@ export function admissionControl(gate: AdmissionGate, metrics: Metrics): Request
     if (!admission.admitted) {
       shed.inc({ reason: admission.reason });
       if (admission.reason !== 'gone') refuse(req, res, 503, { code: 'SERVICE_UNAVAILABLE' }, busyMessage(admission.reason));
-      return;
+      return false;
     }
     res.once('finish', admission.release);
     res.once('close', admission.release);
-    next();
+    return true;
   };
 }
 

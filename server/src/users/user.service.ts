@@ -5,6 +5,7 @@ import { BadUserInputError, NotFoundError } from '../graphql/errors.js';
 import { checkPage, escapeLike, SortOrder } from '../graphql/list-args.js';
 import type { Background } from '../jobs/background.js';
 import { Image } from '../images/image.entity.js';
+import type { AccessChange } from '../links/serving-facts.js';
 import type { Clock } from '../shared/clock.js';
 import { isUuid } from '../storage/paths.js';
 import { BUILTIN_TIER_IDS, Tier } from '../tiers/tier.entity.js';
@@ -17,6 +18,8 @@ export class UserService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly background: Pick<Background, 'syncThumbnails' | 'removeFiles'>,
+    /** Told of committed changes to what links grant, so this process's links follow at once. */
+    private readonly accessChanged: (change: AccessChange) => void = () => {},
   ) {}
 
   async list(args: UserListArgs): Promise<UserList> {
@@ -73,7 +76,10 @@ export class UserService {
     }
     user.updatedAt = this.clock.now();
     await this.save(user);
-    if (user.tier.id !== tierBefore) await this.background.syncThumbnails({ userId: user.id });
+    if (user.tier.id !== tierBefore) {
+      this.accessChanged({ kind: 'user', id: user.id });
+      await this.background.syncThumbnails({ userId: user.id });
+    }
     return user;
   }
 
@@ -83,6 +89,7 @@ export class UserService {
     const user = await this.get(id);
     const images = await this.em.find(Image, { owner: user.id }, { fields: ['id', 'format'] });
     await this.em.remove(user).flush();
+    this.accessChanged({ kind: 'user', id: user.id });
     await this.background.removeFiles(images);
     return true;
   }

@@ -1,0 +1,186 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { AppDeps } from '../graphql/context.js';
+import { RateLimitedError, StoredImageCorruptError } from '../graphql/errors.js';
+import { ImageFormat } from '../images/image.entity.js';
+import { isRefusal, type LinkAccess, type LinkGrant, type LinkRefusalCode } from '../links/link-access.js';
+import { variantName } from '../links/link-urls.js';
+import { logAccess } from '../observability/access-log.js';
+import { timeRequest } from '../observability/http-metrics.js';
+import type { Logger } from '../shared/logger.js';
+import { inRequestScope } from '../shared/request-scope.js';
+import { extensionOf } from '../storage/paths.js';
+
+const CONTENT_TYPES: Record<ImageFormat, string> = { PNG: 'image/png', JPEG: 'image/jpeg' };
+
+/**
+ * On every answer of these routes, refusals and 304s included: a browser must never sniff or run what
+ * comes from here. Cross-origin because links are made to be embedded (`<img src>`) by other sites.
+ */
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'; sandbox",
+  'Cross-Origin-Resource-Policy': 'cross-origin',
+} as const;
+
+const REFUSAL_STATUS: Record<LinkRefusalCode | 'RATE_LIMITED' | 'IMAGE_CORRUPT' | 'METHOD_NOT_ALLOWED', number> = {
+  LINK_INVALID: 403,
+  LINK_NOT_ALLOWED: 403,
+  LINK_EXPIRED: 410,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  RATE_LIMITED: 429,
+  // our data is broken, not the request: a 5xx, but one that says what is wrong (already logged)
+  IMAGE_CORRUPT: 500,
+};
+
+type Admit = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+/** Whether a request is for the link routes, which this server answers without Express. */
+export function isLinkPath(url: string | undefined): boolean {
+  return url !== undefined && (url.startsWith('/files/') || url.startsWith('/links/') || url === '/files' || url === '/links' || url.startsWith('/files?') || url.startsWith('/links?'));
+}
+
+/**
+ * The routes behind every link, on plain node:http: a hot thumbnail costs an HMAC, a cache lookup and
+ * a write, with no router, no database round trip (LinkAccess) and no file read (the thumbnail LRU).
+ */
+export class FileServer {
+  constructor(
+    private readonly deps: Pick<AppDeps, 'config' | 'files' | 'thumbnails' | 'metrics'>,
+    private readonly access: LinkAccess,
+    private readonly admit: Admit,
+    private readonly logger: Logger,
+  ) {}
+
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    inRequestScope(req, res, () => {
+      const url = req.url ?? '/';
+      const query = url.indexOf('?');
+      const path = query === -1 ? url : url.slice(0, query);
+      timeRequest(this.deps.metrics, path.startsWith('/files') ? '/files' : '/links', req, res);
+      logAccess(this.logger, path, req, res);
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+      this.serve(req, res, path, query === -1 ? '' : url.slice(query + 1)).catch((error) => {
+        this.logger.error({ err: error, path }, 'request failed');
+        if (!res.headersSent) fail(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+        else res.destroy();
+      });
+    });
+  };
+
+  private async serve(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return refuse(res, 'METHOD_NOT_ALLOWED', 'Links answer GET and HEAD only');
+    }
+    if (!(await this.admit(req, res))) return;
+    const segments = decodeSegments(path);
+    let answer;
+    if (segments?.length === 3 && segments[0] === 'files') {
+      answer = await this.access.permanent(segments[1]!, segments[2]!, signatureParam(query));
+    } else if (segments?.length === 2 && segments[0] === 'links') {
+      answer = await this.access.expiring(segments[1]!);
+    } else {
+      // a token with a slash in it, a segment too many, or a percent-escape that is not UTF-8
+      return refuse(res, 'LINK_INVALID', 'This link is not valid');
+    }
+    if (isRefusal(answer)) return refuse(res, answer.refused, answer.message);
+    await this.send(req, res, answer);
+  }
+
+  private async send(req: IncomingMessage, res: ServerResponse, { image, variant, cacheControl, lifetime }: LinkGrant): Promise<void> {
+    const name = variantName(variant);
+    const etag = `"${image.id}-${name}"`;
+    const disposition = `inline; filename="${image.id}-${name}.${extensionOf(image.format)}"`;
+    res.setHeader('Content-Type', CONTENT_TYPES[image.format]);
+    res.setHeader('Content-Disposition', disposition);
+    res.setHeader('Cache-Control', cacheControl);
+    res.setHeader('ETag', etag);
+    if (req.headers['if-none-match'] === etag) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    const { files, config } = this.deps;
+    const accel = config.filesAccelRedirectPrefix;
+    if (variant.kind === 'thumbnail') {
+      const key = accel && (await files.localFileKey(image, variant.height));
+      if (key) return handOff(res, accel, key);
+      let bytes: Buffer | undefined;
+      try {
+        bytes = await this.deps.thumbnails.get(image, variant.height);
+      } catch (error) {
+        if (error instanceof RateLimitedError) return refuse(res, 'RATE_LIMITED', error.message);
+        if (error instanceof StoredImageCorruptError) return refuse(res, 'IMAGE_CORRUPT', error.message);
+        throw error;
+      }
+      if (!bytes) return refuse(res, 'NOT_FOUND', 'This image’s file is missing');
+      // made just now: from here the proxy sends it like any other
+      const made = accel && (await files.localFileKey(image, variant.height));
+      if (made) return handOff(res, accel, made);
+      res.setHeader('Content-Length', bytes.length);
+      res.statusCode = 200;
+      res.end(req.method === 'HEAD' ? undefined : bytes);
+      return;
+    }
+    if (accel) {
+      const key = await files.localFileKey(image);
+      if (!key) return refuse(res, 'NOT_FOUND', 'This image’s file is missing');
+      return handOff(res, accel, key);
+    }
+    const redirect = config.originalRedirect;
+    if (redirect && image.bytes >= redirect.minBytes) {
+      // the tier check has passed; the store serves the bytes, for less time than any cache keeps a redirect
+      const seconds = Math.max(1, Math.min(redirect.seconds, lifetime ?? redirect.seconds));
+      const url = await files.originalUrl(image, seconds, { contentType: CONTENT_TYPES[image.format], contentDisposition: disposition, cacheControl: `private, max-age=${seconds}` });
+      if (url) {
+        for (const header of ['Content-Type', 'ETag', 'Content-Disposition']) res.removeHeader(header);
+        res.writeHead(302, { Location: url, 'Cache-Control': 'no-store' }).end();
+        return;
+      }
+    }
+    const original = await files.streamOriginal(image);
+    if (!original) return refuse(res, 'NOT_FOUND', 'This image’s file is missing');
+    res.writeHead(200, { 'Content-Length': String(original.size) });
+    if (req.method === 'HEAD') {
+      original.stream.destroy();
+      res.end();
+      return;
+    }
+    await pipeline(original.stream, res).catch(() => {
+      // the client went away mid-download; the stream is already closed
+    });
+  }
+}
+
+/** The path's segments, percent-decoded; undefined when an escape is not UTF-8. */
+function decodeSegments(path: string): string[] | undefined {
+  try {
+    return path.slice(1).split('/').map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `sig` when given once; a repeated or missing one stays something no signature check accepts. */
+function signatureParam(query: string): unknown {
+  const values = new URLSearchParams(query).getAll('sig');
+  return values.length === 1 ? values[0] : values;
+}
+
+/** Headers only: the proxy in front (nginx, `internal` location) sends the file from the same folder. */
+function handOff(res: ServerResponse, prefix: string, key: string): void {
+  res.writeHead(200, { 'X-Accel-Redirect': `${prefix}${key}` }).end();
+}
+
+function refuse(res: ServerResponse, code: keyof typeof REFUSAL_STATUS, message: string): void {
+  fail(res, REFUSAL_STATUS[code], code, message);
+}
+
+function fail(res: ServerResponse, status: number, code: string, message: string): void {
+  for (const header of ['Content-Type', 'ETag', 'Content-Disposition', 'Content-Length']) res.removeHeader(header);
+  const body = JSON.stringify({ error: { code, message } });
+  res.writeHead(status, { 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,62 @@
+import type { Clock } from '../shared/clock.js';
+import { allowsExpiringLinks, allowsVariant } from '../tiers/tier-policy.js';
+import type { LinkUrls, Variant } from './link-urls.js';
+import type { ServingFacts, ServingFactsCache } from './serving-facts.js';
+
+/** Why a link gives nothing; the HTTP layer maps the code to a status and a body. */
+export type LinkRefusalCode = 'LINK_INVALID' | 'LINK_EXPIRED' | 'NOT_FOUND' | 'LINK_NOT_ALLOWED';
+
+export interface LinkRefusal {
+  refused: LinkRefusalCode;
+  message: string;
+}
+
+/** What a link grants: which image and variant to send, and for how long a cache may keep the answer. */
+export interface LinkGrant {
+  image: ServingFacts;
+  variant: Variant;
+  cacheControl: string;
+  /** Seconds an expiring link has left; a redirect must not outlive it. */
+  lifetime: number | undefined;
+}
+
+const refuse = (refused: LinkRefusalCode, message: string): LinkRefusal => ({ refused, message });
+const INVALID = refuse('LINK_INVALID', 'This link is not valid');
+const GONE = refuse('NOT_FOUND', 'This image does not exist');
+
+/**
+ * Decides what a link grants. The signature is checked first, so a forged or altered link is refused
+ * before any lookup; then the image's facts (from the cache) and the owner's tier policy decide.
+ */
+export class LinkAccess {
+  constructor(
+    private readonly urls: LinkUrls,
+    private readonly facts: ServingFactsCache,
+    private readonly clock: Clock,
+  ) {}
+
+  async permanent(imageId: string, variantName: string, signature: unknown): Promise<LinkGrant | LinkRefusal> {
+    const variant = this.urls.verifyPermanent(imageId, variantName, signature);
+    if (!variant) return INVALID;
+    const image = await this.facts.get(imageId);
+    if (!image) return GONE;
+    if (!allowsVariant(image.policy, variant)) return refuse('LINK_NOT_ALLOWED', 'The owner’s tier no longer includes this link');
+    // no-cache: a tier change must reach clients that revalidate
+    return { image, variant, cacheControl: 'private, no-cache', lifetime: undefined };
+  }
+
+  async expiring(token: string): Promise<LinkGrant | LinkRefusal> {
+    const verified = this.urls.verifyExpiring(token);
+    if (!verified) return INVALID;
+    const now = Math.floor(this.clock.now().getTime() / 1000);
+    if (now > verified.expiresAt) return refuse('LINK_EXPIRED', 'This link has expired');
+    const image = await this.facts.get(verified.imageId);
+    if (!image) return GONE;
+    if (!allowsExpiringLinks(image.policy)) return refuse('LINK_NOT_ALLOWED', 'The owner’s tier no longer includes expiring links');
+    const lifetime = verified.expiresAt - now;
+    // a cache may keep the bytes only as long as the link lives
+    return { image, variant: { kind: 'original' }, cacheControl: `private, max-age=${lifetime}`, lifetime };
+  }
+}
+
+export const isRefusal = (answer: LinkGrant | LinkRefusal): answer is LinkRefusal => 'refused' in answer;

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { LISTENER_APPLICATION_NAME } from '../../src/links/access-notifications.js';
+import { uploadAt } from '../reliability/faults-support.js';
+import { jpeg } from '../support/images.js';
+import { until } from '../support/polling.js';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { postgresReachableTempDir } from '../support/temp-dir.js';
+
+// Two server processes on one PostgreSQL and one media folder. Each keeps what links grant in memory
+// (no database round trip on a hot link); these show that memory follows every change made anywhere.
+
+const ADMIN = { username: 'root', password: 'root-password-access' };
+const BASIC = '00000000-0000-4000-8000-000000000001';
+const PREMIUM = '00000000-0000-4000-8000-000000000002';
+const ONE_SECOND = 1_000;
+
+let a: ServerProcess;
+let b: ServerProcess;
+let database: string;
+let databaseUrl: string;
+let dataDir: string;
+let adminToken: string;
+
+async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(text: string, values: unknown[] = [], url = databaseUrl): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function gql(server: ServerProcess, query: string, variables: Record<string, unknown> = {}, token = adminToken) {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: any; errors?: unknown[] };
+  expect(body.errors, JSON.stringify(body)).toBeUndefined();
+  return body.data;
+}
+
+async function login(server: ServerProcess, username: string, password: string): Promise<string> {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', variables: { u: username, p: password } }),
+  });
+  return ((await response.json()) as any).data.login.token;
+}
+
+/** A Premium user with one image, its links fetched once on both instances (so both hold its facts). */
+async function premiumImage(): Promise<{ userId: string; imageId: string; h400: string; original: string }> {
+  const username = `user-${randomBytes(4).toString('hex')}`;
+  const user = (await gql(a, 'mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { username, password: 'password-of-user-1', tierId: PREMIUM } })).createUser;
+  const token = await login(a, username, 'password-of-user-1');
+  const stored = await uploadAt(a.url, token, await jpeg(600, 400));
+  expect(stored.body.errors, JSON.stringify(stored.body)).toBeUndefined();
+  const image = stored.body.data.uploadImage as { id: string; thumbnails: Array<{ size: number; url: string }> };
+  const h400 = image.thumbnails.find((t) => t.size === 400)!.url;
+  const original = (await gql(a, '{ image(id: "' + image.id + '") { originalUrl } }', {}, token)).image.originalUrl as string;
+  for (const server of [a, b]) {
+    expect(await status(server, h400)).toBe(200);
+    expect(await status(server, original)).toBe(200);
+  }
+  return { userId: user.id, imageId: image.id, h400, original };
+}
+
+/** The status a link answers on `server` (links name PUBLIC_URL; the path is what counts). */
+async function status(server: ServerProcess, link: string): Promise<number> {
+  const url = new URL(link);
+  const response = await fetch(`${server.url}${url.pathname}${url.search}`);
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** Milliseconds until `link` answers `expected` on `server`. */
+async function msUntil(server: ServerProcess, link: string, expected: number): Promise<number> {
+  const started = performance.now();
+  await until(async () => (await status(server, link)) === expected, `${link} to answer ${expected}`, 5_000);
+  return performance.now() - started;
+}
+
+beforeAll(async () => {
+  database = `access_${randomBytes(6).toString('hex')}`;
+  await sql(`create database ${database} template ${inject('templateDb')}`, [], inject('pgAdminUrl'));
+  const url = new URL(inject('pgAdminUrl'));
+  url.pathname = `/${database}`;
+  databaseUrl = url.toString();
+  dataDir = await postgresReachableTempDir('imageapi-access-');
+  const env = {
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dataDir,
+    AUTH_SECRET: 'access-auth-secret-0123456789-0123456789',
+    LINK_SIGNING_KEYS: 'access-link-key-0123456789-0123456789-0',
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    JOBS_WORKER: 'off',
+  };
+  [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+  adminToken = await login(a, ADMIN.username, ADMIN.password);
+});
+
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await sql(`drop database if exists ${database} with (force)`, [], inject('pgAdminUrl'));
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('what links grant, cached in each instance', () => {
+  it('a downgrade made through instance B stops a link on instance A within one second', async () => {
+    const { userId, h400, original } = await premiumImage();
+    await gql(b, 'mutation($id: ID!, $i: UpdateUserInput!) { updateUser(id: $id, input: $i) { id } }', { id: userId, i: { tierId: BASIC } });
+    expect(await status(b, h400)).toBe(403);
+    expect(await msUntil(a, h400, 403)).toBeLessThan(ONE_SECOND);
+    expect(await status(a, original)).toBe(403);
+  });
+
+  it('a tier edited through instance B changes the links of its users on instance A within one second', async () => {
+    const { userId, h400, original } = await premiumImage();
+    const tier = (await gql(b, 'mutation($i: CreateTierInput!) { createTier(input: $i) { id } }', { i: { name: `t-${randomBytes(3).toString('hex')}`, thumbnailHeights: [200, 400], originalLink: true } })).createTier;
+    await gql(b, 'mutation($id: ID!, $i: UpdateUserInput!) { updateUser(id: $id, input: $i) { id } }', { id: userId, i: { tierId: tier.id } });
+    expect(await msUntil(a, h400, 200)).toBeLessThan(ONE_SECOND);
+    await gql(b, 'mutation($id: ID!, $i: UpdateTierInput!) { updateTier(id: $id, input: $i) { id } }', { id: tier.id, i: { thumbnailHeights: [200], originalLink: false } });
+    expect(await status(b, h400)).toBe(403);
+    expect(await msUntil(a, h400, 403)).toBeLessThan(ONE_SECOND);
+    expect(await status(a, original)).toBe(403);
+  });
+
+  it('deleting an image makes its links 404 at once on the instance that deleted it and within a second on the other', async () => {
+    const { imageId, h400 } = await premiumImage();
+    // its owner deletes it, through B
+    const [{ username }] = await sql<{ username: string }>('select u.username from users u join images i on i.owner_id = u.id where i.id = $1', [imageId]);
+    await gql(b, 'mutation($id: ID!) { deleteImage(id: $id) }', { id: imageId }, await login(b, username!, 'password-of-user-1'));
+    expect(await status(b, h400)).toBe(404);
+    expect(await msUntil(a, h400, 404)).toBeLessThan(ONE_SECOND);
+  });
+
+  it('deleting a user makes their links 404 at once on the instance that deleted them and within a second on the other', async () => {
+    const { userId, h400, original } = await premiumImage();
+    await gql(b, 'mutation($id: ID!) { deleteUser(id: $id) }', { id: userId });
+    expect(await status(b, h400)).toBe(404);
+    expect(await status(b, original)).toBe(404);
+    expect(await msUntil(a, h400, 404)).toBeLessThan(ONE_SECOND);
+  });
+
+  it('a change whose notification is lost while the LISTEN connection is down is never served from memory', async () => {
+    const { userId, h400 } = await premiumImage();
+    const listeners = async () => (await sql<{ pid: number }>('select pid from pg_stat_activity where application_name = $1 and datname = $2', [LISTENER_APPLICATION_NAME, database])).map((row) => row.pid);
+    const before = await listeners();
+    expect(before).toHaveLength(2);
+    await sql('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and datname = $2', [LISTENER_APPLICATION_NAME, database]);
+    // the downgrade made without its NOTIFY (triggers off for this session), as if sent while nobody listened
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    await client.query('set session_replication_role = replica');
+    await client.query('update users set tier_id = $1 where id = $2', [BASIC, userId]);
+    await client.end();
+    for (const server of [a, b]) expect(await status(server, h400)).toBe(403);
+    // and once both listen again, memory starts from what the database says
+    await until(async () => {
+      const now = await listeners();
+      return now.length === 2 && now.every((pid) => !before.includes(pid));
+    }, 'both instances to listen again');
+    for (const server of [a, b]) expect(await status(server, h400)).toBe(403);
+  });
+});
