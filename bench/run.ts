@@ -2,7 +2,8 @@
 // PostgreSQL, local storage), measures it next to its anchors in the same run, prints one table and
 // writes it to bench/results/. Budgets are reported (PASS/MISS), never asserted; the run fails only
 // when a measurement throws. --keep leaves the scratch folder (data, logs) in place; --only=1,4 runs
-// only those items of the issue; --env=NAME=VALUE (repeatable) sets a server setting, to try a lever.
+// only those items of the issue; --env=NAME=VALUE (repeatable) sets a server setting, to try a lever;
+// --autocannon drives the throughput rows with autocannon instead of wrk, to compare with older runs.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { findDjango } from './anchors/django.ts';
 import { findNginx } from './anchors/nginx.ts';
+import { findWrk } from './lib/wrk.ts';
 import { FULL, QUICK } from './lib/config.ts';
 import type { BenchContext, BenchUser } from './lib/context.ts';
 import { testImages } from './lib/images.ts';
@@ -18,6 +20,7 @@ import { describeMachine, machineLine } from './lib/machine.ts';
 import { stopAll, tail } from './lib/processes.ts';
 import { createUser, gql, login, startProduct, TIERS, uploadImage, type Product } from './lib/product.ts';
 import { newResults, toMarkdown, toText } from './lib/report.ts';
+import { generatorNotes } from './lib/throughput.ts';
 import { pgVersion, plantThumbnails, seedImages } from './lib/seed.ts';
 import { LIST, listSection } from './sections/list.ts';
 import { linksAndLoginSection } from './sections/links-login.ts';
@@ -56,10 +59,13 @@ type ThumbnailKey = (imageId: string, height: number, format: 'JPEG' | 'PNG') =>
 /** Everything before the first measurement: images, product, users, seeded rows, thumbnail files. */
 async function setUp(workDir: string, logDir: string, machine: ReturnType<typeof describeMachine>): Promise<{ ctx: BenchContext; listerImageId: string }> {
   if (!existsSync(join(serverDir, 'dist/main.js'))) throw new Error('server/dist/main.js is missing: build the server first (`pnpm bench` does)');
-  const anchors = { nginx: findNginx(!s.quick && process.getuid?.() === 0), django: findDjango() };
+  const root = process.getuid?.() === 0;
+  const anchors = { nginx: findNginx(!s.quick && root), django: findDjango() };
+  const generator = { ...(args.has('--autocannon') ? { clockTicks: 0, note: 'autocannon (--autocannon), in this process' } : findWrk(root)), windows: [] };
   machine.nginx = anchors.nginx.version;
   machine.django = anchors.django.version;
-  log(`nginx: ${anchors.nginx.note}; Django: ${anchors.django.note}`);
+  machine.wrk = generator.version;
+  log(`load generator: ${generator.note}; nginx: ${anchors.nginx.note}; Django: ${anchors.django.note}`);
   const images = await testImages(s, join(benchDir, '.cache', 'images'));
   log('test images ready');
   const dataDir = join(workDir, 'data');
@@ -92,8 +98,9 @@ async function setUp(workDir: string, logDir: string, machine: ReturnType<typeof
     const u = new URL(url);
     return u.pathname + u.search;
   };
-  const hot = { path: link(uploaded.thumbnails.find((t) => t.size === 200)!.url), key: paths.thumbnailKey(uploaded.id, 200, 'JPEG') };
-  const thumbnailBytes = await readFile(join(product.mediaDir, hot.key));
+  const hotKey = paths.thumbnailKey(uploaded.id, 200, 'JPEG');
+  const thumbnailBytes = await readFile(join(product.mediaDir, hotKey));
+  const hot = { path: link(uploaded.thumbnails.find((t) => t.size === 200)!.url), key: hotKey, bytes: thumbnailBytes.length };
   const coldImages: Array<{ id: string; url: string }> = [];
   let after: string | undefined;
   while (coldImages.length < s.coldFiles) {
@@ -123,6 +130,7 @@ async function setUp(workDir: string, logDir: string, machine: ReturnType<typeof
     loginUsers,
     hot,
     cold: { paths: coldImages.map((i) => link(i.url)), keys },
+    generator,
     anchors,
     results,
   };
@@ -152,9 +160,11 @@ async function main(): Promise<boolean> {
   const logDir = join(workDir, 'logs');
   await mkdir(logDir);
   let productLog: string | undefined;
+  let generator: BenchContext['generator'] | undefined;
   try {
     const { ctx, listerImageId } = await setUp(workDir, logDir, machine);
     productLog = ctx.product.service.logFile;
+    generator = ctx.generator;
     const sections: Array<[string, () => Promise<void>]> = [
       ['7 peak memory', () => memorySection(ctx)],
       ['1 uploads', () => uploadSection(ctx)],
@@ -173,6 +183,7 @@ async function main(): Promise<boolean> {
         log(`FAILED ${name}: ${error instanceof Error ? error.stack : String(error)}`);
       }
     }
+    results.notes.push(...generatorNotes(ctx));
   } catch (error) {
     results.errors.push({ section: 'setup', message: error instanceof Error ? error.message : String(error) });
     log(`FAILED setup: ${error instanceof Error ? error.stack : String(error)}`);
@@ -192,8 +203,8 @@ async function main(): Promise<boolean> {
   const outDir = join(benchDir, 'results');
   await mkdir(outDir, { recursive: true });
   // only a complete full run with the product's own settings becomes the table the README quotes
-  const name = s.quick ? 'quick' : only || Object.keys(productEnv).length ? 'partial' : 'latest';
-  const json = { mode: s.quick ? 'quick' : 'full', startedAt: startedAt.toISOString(), seconds: Math.round(seconds), machine, product: version, settings: s, ...results };
+  const name = s.quick ? 'quick' : only || Object.keys(productEnv).length || args.has('--autocannon') ? 'partial' : 'latest';
+  const json = { mode: s.quick ? 'quick' : 'full', startedAt: startedAt.toISOString(), seconds: Math.round(seconds), machine, product: version, settings: s, generator, ...results };
   await writeFile(join(outDir, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
   await writeFile(join(outDir, `${name}.md`), toMarkdown(results, line, when));
   console.log(`\nWrote bench/results/${name}.json and ${name}.md in ${seconds.toFixed(0)} s`);

@@ -2,14 +2,15 @@
 // gql-server.mjs `apollo-pg`): `{ hello }`, and the listing user's first 50 images from the same
 // PostgreSQL table through a node-postgres Pool (max 4), each row with 3 HMAC-SHA256-signed links.
 // usage: PG_URL=… OWNER_ID=… node apollo.ts <port>
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import pg from 'pg';
 
 const [port] = process.argv.slice(2) as [string];
 const pool = new pg.Pool({ connectionString: process.env.PG_URL, max: 4 });
-const key = randomBytes(32);
+// a KeyObject, as bench-anchors' gql-server.mjs: a raw Buffer key would be imported on every createHmac
+const key = createSecretKey(randomBytes(32));
 const sign = (path: string) => `http://127.0.0.1:${port}${path}?sig=${createHmac('sha256', key).update(path).digest().subarray(0, 16).toString('base64url')}`;
 
 const typeDefs = `#graphql

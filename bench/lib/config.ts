@@ -12,7 +12,7 @@ export interface BenchSettings {
   inFlight: number[];
   /** Seconds of warm-up (JIT, pools, caches) before a target's first window. */
   warmup: number;
-  /** autocannon connections for req/s figures. */
+  /** Connections of the load generator (wrk, one thread) for req/s figures. */
   connections: number;
   /** Rows in `images` in all, the listing user's share, and the cursor depth of the deep page. */
   tableRows: number;

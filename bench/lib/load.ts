@@ -3,6 +3,8 @@ import autocannon from 'autocannon';
 
 /** One HTTP request shape for autocannon; `paths` or `bodies` rotate per request (cold files, many users). */
 export interface LoadTarget {
+  /** What the window measures, in words, for the notes on which rows the load generator bounds. */
+  label?: string;
   /** Origin, e.g. http://127.0.0.1:4000. */
   origin: string;
   method?: 'GET' | 'POST';
@@ -30,6 +32,8 @@ export interface LoadResult {
   p99: number;
   ok: number;
   failed: number;
+  /** wrk's own CPU over the window, as a share of one core (1 = its one thread never waited); wrk only. */
+  generatorCpu?: number;
 }
 
 export interface LoadOptions {
@@ -42,8 +46,10 @@ export interface LoadOptions {
 }
 
 /**
- * Drives `target` with autocannon in this process (it shares the 2 cores with the server, on both
- * sides of every ratio). Throws when more than 1 % of requests fail, so a refused or broken endpoint
+ * Drives `target` with autocannon in this process. The throughput rows use wrk (lib/wrk.ts) and come
+ * here only when wrk cannot be had; the latency-under-uploads probes always do, since they need a
+ * fixed request rate, which wrk does not offer. autocannon shares the 2 cores with the server, on
+ * both sides of every ratio, and tops out near 3.5 k req/s on them. Throws when more than 1 % of requests fail, so a refused or broken endpoint
  * never shows up as a fast one.
  */
 export async function load(target: LoadTarget, { seconds, connections, rate, warmup }: LoadOptions): Promise<LoadResult> {

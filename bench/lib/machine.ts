@@ -13,6 +13,7 @@ export interface Machine {
   postgres?: string;
   nginx?: string;
   django?: string;
+  wrk?: string;
 }
 
 function distro(): string {
@@ -37,4 +38,4 @@ export function describeMachine(): Machine {
 
 export const machineLine = (m: Machine): string =>
   `${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os} (Linux ${m.kernel}); Node ${m.node}, ${m.sharp}` +
-  `${m.postgres ? `, ${m.postgres}` : ''}${m.nginx ? `, nginx ${m.nginx}` : ''}${m.django ? `, Django ${m.django}` : ''}`;
+  `${m.postgres ? `, ${m.postgres}` : ''}${m.nginx ? `, nginx ${m.nginx}` : ''}${m.django ? `, Django ${m.django}` : ''}${m.wrk ? `, wrk ${m.wrk}` : ''}`;

@@ -19,6 +19,8 @@ export interface Product {
   pgUrl: string;
   metricsToken: string;
   admin: { username: string; password: string };
+  /** The run's signing secrets, so the bare list anchor can check the product's own tokens and sign the same links. */
+  secrets: { auth: string; linkKeys: string };
   service: Service;
 }
 
@@ -94,6 +96,7 @@ export async function startProduct(serverDir: string, dataDir: string, logDir: s
     pgUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/imageapi`,
     metricsToken,
     admin,
+    secrets: { auth: env.AUTH_SECRET!, linkKeys: env.LINK_SIGNING_KEYS! },
     service,
   };
 }

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BenchContext } from '../lib/context.ts';
@@ -7,7 +7,7 @@ import { startNodeAnchor } from '../lib/processes.ts';
 import { gql, graphqlHeaders, LOGIN } from '../lib/product.ts';
 import { checkLimit } from '../lib/report.ts';
 import { pairedRatio, summarize } from '../lib/stats.ts';
-import { alternate } from './list.ts';
+import { alternate } from '../lib/throughput.ts';
 
 const rps = (runs: LoadResult[]) => runs.map((r) => r.rps);
 
@@ -26,17 +26,17 @@ export async function linksAndLoginSection(ctx: BenchContext, listerImageId: str
     const minSeconds = 1;
     const linkBody = JSON.stringify({ query: EXPIRING, variables: { imageId: listerImageId, expiresIn: 3600 } });
     await gql(product.origin, EXPIRING, { imageId: listerImageId, expiresIn: 3600 }, lister.token);
-    const post = (origin: string, path: string, headers: Record<string, string>, body: string): LoadTarget => ({ origin, method: 'POST', path, headers, body });
+    const post = (label: string, origin: string, path: string, headers: Record<string, string>, body: string): LoadTarget => ({ label, origin, method: 'POST', path, headers, body });
     const targets: Record<string, LoadTarget> = {
-      link: post(product.origin, '/graphql', graphqlHeaders(lister.token), linkBody),
-      typename: post(product.origin, '/graphql', graphqlHeaders(), '{"query":"{ __typename }"}'),
+      link: post('createExpiringLink (product)', product.origin, '/graphql', graphqlHeaders(lister.token), linkBody),
+      typename: post('{ __typename } (product, item 5)', product.origin, '/graphql', graphqlHeaders(), '{"query":"{ __typename }"}'),
       login: {
-        ...post(product.origin, '/graphql', graphqlHeaders(), ''),
+        ...post('login (product)', product.origin, '/graphql', graphqlHeaders(), ''),
         bodies: ctx.loginUsers.map((u) => JSON.stringify({ query: LOGIN, variables: u })),
         settle,
         minSeconds,
       },
-      argon2: { ...post(argon.url, '/login', { 'content-type': 'application/json' }, JSON.stringify({ password: 'bench-password-1' })), settle, minSeconds },
+      argon2: { ...post('argon2.verify (bare Node)', argon.url, '/login', { 'content-type': 'application/json' }, JSON.stringify({ password: 'bench-password-1' })), settle, minSeconds },
     };
     targets.login!.body = targets.login!.bodies![0];
     const runs = await alternate(ctx, targets);
@@ -77,7 +77,9 @@ interface Signer {
 async function signingMicro(ctx: BenchContext): Promise<void> {
   const { LinkSigner } = (await import(join(ctx.serverDir, 'dist/links/link-signer.js'))) as { LinkSigner: new (keys: string[]) => Signer };
   const key = randomBytes(32).toString('base64url');
-  const bareKey = Buffer.from(key);
+  // a KeyObject, as PERFORMANCE.md's hmac-bench.mjs measured it: a raw Buffer key is imported on
+  // every createHmac, which costs several times the hash itself on this box
+  const bareKey = createSecretKey(Buffer.from(key));
   const batch = ctx.s.quick ? 5_000 : 50_000;
   let seq = 0;
   const payloads = () => Array.from({ length: batch }, () => `file:${(seq++).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000/h200`);
@@ -107,7 +109,7 @@ async function signingMicro(ctx: BenchContext): Promise<void> {
       what: `link ${op}, product LinkSigner, new payloads`,
       unit: 'µs',
       product: figure,
-      anchor: { name: 'bare createHmac sign', figure: bare },
+      anchor: { name: 'bare createHmac sign (KeyObject key)', figure: bare },
       ratio: pairedRatio(samples[op], samples.bare),
     });
     // 10 µs against Node's 6–7 µs createHmac on this box: judged as a ratio to the bare HMAC of this run,

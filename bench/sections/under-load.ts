@@ -51,4 +51,5 @@ export async function underLoadSection(ctx: BenchContext): Promise<void> {
     );
     results.limits.push(checkLimit('L4 under uploads', `${probe.what} p99 during uploads ≤ 2× idle`, '<=', 2, ratio.median));
   }
+  results.notes.push('item 6: the probes run at a fixed request rate, which wrk has no mode for, so autocannon drives them (1 ms latency resolution)');
 }
