@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { answers, freePort, startService, type Service } from '../lib/processes.ts';
+import { aptInstall } from '../lib/apt.ts';
 
 /** nginx serving the product's media folder at /t/, configured as in PERFORMANCE.md §2 (sendfile, open_file_cache, 2 workers). */
 export interface Nginx {
@@ -24,12 +25,7 @@ export function findNginx(allowInstall: boolean): { binary?: string; version?: s
   let nginx = found();
   if (nginx) return { ...nginx, note: 'ran' };
   if (!allowInstall) return { note: 'not installed' };
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'nginx-light'], { env, stdio: 'ignore' }).status === 0;
-  if (!install()) {
-    spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
-    install();
-  }
+  aptInstall('nginx-light');
   nginx = found();
   return nginx ? { ...nginx, note: 'installed by this run (apt nginx-light), ran' } : { note: 'not installed (apt-get install nginx-light failed)' };
 }

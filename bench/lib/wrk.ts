@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadResult, LoadTarget } from './load.ts';
+import { aptInstall } from './apt.ts';
 
 /** The load generator the HTTP throughput rows use: wrk from Debian, one thread, or autocannon when wrk cannot be had. */
 export interface Generator {
@@ -29,12 +30,7 @@ export function findWrk(allowInstall: boolean): Generator {
   let wrk = found();
   if (wrk) return { ...wrk, clockTicks, note: `wrk ${wrk.version}` };
   if (!allowInstall) return { clockTicks, note: 'wrk not installed (not root, so not installed by this run): autocannon in its place' };
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'wrk'], { env, stdio: 'ignore' }).status === 0;
-  if (!install()) {
-    spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
-    install();
-  }
+  aptInstall('wrk');
   wrk = found();
   return wrk
     ? { ...wrk, clockTicks, note: `wrk ${wrk.version}, installed by this run (apt wrk)` }
