@@ -108,6 +108,15 @@ export async function listSection(ctx: BenchContext): Promise<void> {
     const runs = await alternate(ctx, targets);
     const conns = `${s.connections} connections`;
     const vs = (a: string, b: string) => pairedRatio(rps(runs[a]!), rps(runs[b]!));
+    // a req/s row: target `a` beside target `b` of the same run
+    const rpsRow = (what: string, a: string, anchorName: string, b: string) => ({
+      item: '2',
+      what,
+      unit: 'req/s',
+      product: summarize(rps(runs[a]!)),
+      anchor: { name: anchorName, figure: summarize(rps(runs[b]!)) },
+      ratio: vs(a, b),
+    });
     results.rows.push(
       {
         item: '2',
@@ -126,30 +135,9 @@ export async function listSection(ctx: BenchContext): Promise<void> {
         anchor: { name: 'bare node:http + pg', figure: summarize(p99(runs.bareList!)) },
         ratio: pairedRatio(p99(runs.list!), p99(runs.bareList!)),
       },
-      {
-        item: '2',
-        what: 'same list, against bare Apollo',
-        unit: 'req/s',
-        product: summarize(rps(runs.list!)),
-        anchor: { name: 'bare Apollo standalone + pg + 3 HMAC/row', figure: summarize(rps(runs.apolloList!)) },
-        ratio: vs('list', 'apolloList'),
-      },
-      {
-        item: '2',
-        what: `{ __typename } on the product, ${conns}`,
-        unit: 'req/s',
-        product: summarize(rps(runs.typename!)),
-        anchor: { name: 'bare Apollo standalone { hello }', figure: summarize(rps(runs.apolloHello!)) },
-        ratio: vs('typename', 'apolloHello'),
-      },
-      {
-        item: '2',
-        what: 'list of 50 against { __typename }, both on the product',
-        unit: 'req/s',
-        product: summarize(rps(runs.list!)),
-        anchor: { name: 'product { __typename }', figure: summarize(rps(runs.typename!)) },
-        ratio: vs('list', 'typename'),
-      },
+      rpsRow('same list, against bare Apollo', 'list', 'bare Apollo standalone + pg + 3 HMAC/row', 'apolloList'),
+      rpsRow(`{ __typename } on the product, ${conns}`, 'typename', 'bare Apollo standalone { hello }', 'apolloHello'),
+      rpsRow('list of 50 against { __typename }, both on the product', 'list', 'product { __typename }', 'typename'),
     );
     results.limits.push(
       checkLimit('L6 GraphQL', 'list of 50 ≥ 0.5× bare node:http + pg (issue 12)', '>=', 0.5, vs('list', 'bareList').median),
