@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -101,6 +101,24 @@ export function rssBytes(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
   if (!match) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(match[1]) * 1024;
+}
+
+/**
+ * RSS of a Node server and of the Node processes it started (its cluster workers), summed: what the
+ * product holds, PostgreSQL (its other child) left out.
+ */
+export function treeRssBytes(pid: number): number {
+  let sum = rssBytes(pid);
+  for (const child of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent === pid && readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('main.js')) sum += rssBytes(Number(child));
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return sum;
 }
 
 /** Where a bench anchor script lives, to run with this same Node. */

@@ -1,22 +1,23 @@
 import { join } from 'node:path';
 import type { BenchContext } from '../lib/context.ts';
-import { rssBytes, startNodeAnchor } from '../lib/processes.ts';
+import { rssBytes, startNodeAnchor, treeRssBytes } from '../lib/processes.ts';
 import { peakRunningJobs, uploadImage } from '../lib/product.ts';
+import { checkLimit } from '../lib/report.ts';
 import { summarize } from '../lib/stats.ts';
 
 const MIB = 1024 * 1024;
 
-/** Highest RSS of `pid` while `work` runs, sampled every 10 ms. */
-async function peakRss(pid: number, work: Promise<unknown>): Promise<number> {
-  let peak = rssBytes(pid);
+/** Highest RSS of `pid` (with its workers: `treeRssBytes`) while `work` runs, sampled every 10 ms. */
+async function peakRss(pid: number, work: Promise<unknown>, rss: (pid: number) => number = rssBytes): Promise<number> {
+  let peak = rss(pid);
   let done = false;
   const watched = work.finally(() => (done = true));
   while (!done) {
-    peak = Math.max(peak, rssBytes(pid));
+    peak = Math.max(peak, rss(pid));
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await watched;
-  return Math.max(peak, rssBytes(pid));
+  return Math.max(peak, rss(pid));
 }
 
 /**
@@ -39,9 +40,9 @@ export async function memorySection(ctx: BenchContext): Promise<void> {
     await bareUpload();
     const burst = <T>(job: () => Promise<T>) => Promise.allSettled(Array.from({ length: s.burst }, job));
 
-    const productIdle = rssBytes(product.pid);
+    const productIdle = treeRssBytes(product.pid);
     const productBurst = burst(() => uploadImage(product.origin, uploader.token, image));
-    const [productPeak, running] = await Promise.all([peakRss(product.pid, productBurst), peakRunningJobs(product, productBurst)]);
+    const [productPeak, running] = await Promise.all([peakRss(product.pid, productBurst, treeRssBytes), peakRunningJobs(product, productBurst)]);
     const failed = (await productBurst).filter((r) => r.status === 'rejected');
 
     const bareIdle = rssBytes(bare.service.child.pid!);
@@ -52,7 +53,7 @@ export async function memorySection(ctx: BenchContext): Promise<void> {
     const one = (bytes: number) => summarize([bytes / MIB]);
     results.rows.push({
       item: '7',
-      what: `peak RSS of the server process, ${s.burst} concurrent ${image.label} uploads`,
+      what: `peak RSS of the server processes (primary and workers, summed), ${s.burst} concurrent ${image.label} uploads`,
       unit: 'MiB',
       product: one(productPeak),
       anchor: { name: 'bare sharp one-decode server, same burst', figure: one(barePeak) },
@@ -67,6 +68,8 @@ export async function memorySection(ctx: BenchContext): Promise<void> {
       anchor: { name: 'bare sharp one-decode server (no cap; libuv pool of 4)', figure: one(barePeak - bareIdle) },
       ratio: summarize([(productPeak - productIdle) / (barePeak - bareIdle)]),
     });
+    // the one absolute budget: 600 MB over every server process, shown as a fraction of it
+    results.limits.push(checkLimit('L10 memory', `peak RSS of all server processes during ${s.burst} concurrent uploads ≤ 600 MB (issue 12), as a fraction of 600 MB`, '<=', 1, productPeak / (600 * 1000 * 1000)));
     if (failed.length) {
       const reason = (failed[0] as PromiseRejectedResult).reason;
       results.notes.push(`item 7: ${failed.length} of ${s.burst} concurrent uploads failed: ${reason instanceof Error ? reason.message : String(reason)}`);

@@ -22,6 +22,7 @@ import { admissionControl, admitter, EventLoopLag, uploadAdmission } from './htt
 import { AdmissionGate } from './http/admission-gate.js';
 import { adminUiRouter } from './http/admin-ui.route.js';
 import { FileServer, isLinkPath } from './http/file-server.js';
+import { graphqlServer, isPlainGraphqlRequest } from './http/graphql-server.js';
 import { LinkAccess } from './links/link-access.js';
 import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin.js';
 import { accessLog } from './observability/access-log.js';
@@ -36,7 +37,7 @@ export const DRAIN_GRACE_MS = 10_000;
 const CONTEXT_ERROR_STATUS: Partial<Record<string, number>> = { UNAUTHENTICATED: 401, SERVICE_UNAVAILABLE: 503 };
 
 export interface App {
-  /** Every request: link routes on plain node:http, the rest through Express. */
+  /** Every request: link routes and plain GraphQL requests on node:http, the rest through Express. */
   listener: (req: IncomingMessage, res: ServerResponse) => void;
   express: express.Express;
   apollo: ApolloServer<Context>;
@@ -78,6 +79,20 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
   });
   await apollo.start();
 
+  const contextFor = async (req: IncomingMessage, clientAddress: string | undefined): Promise<Context> => {
+    const em = deps.orm.em.fork();
+    try {
+      return createContext(deps, em, await authenticate(em, deps.tokens, req.headers.authorization), clientAddress);
+    } catch (error) {
+      // Apollo answers a throwing context function with a 500; keep our codes, with the HTTP status
+      // that tells clients (the admin app among them) to sign in again or retry
+      const known = toAppError(error);
+      if (!known) throw error;
+      const status = CONTEXT_ERROR_STATUS[known.code];
+      throw status ? new GraphQLError(known.message, { extensions: { ...known.extensions, http: { status } } }) : known;
+    }
+  };
+
   const app = express();
   app.disable('x-powered-by');
   // file routes set their own ETags; Express's would tag error bodies too
@@ -90,7 +105,8 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
   app.use(metricsRoute(deps.metrics, config.metricsToken));
   // bearer tokens, never cookies: any origin may call the API, as Apollo Sandbox does. Before admission
   // control, so a browser on another origin can read a 503 (and its Retry-After) too
-  app.use('/graphql', cors({ origin: true, maxAge: 600, exposedHeaders: ['Retry-After'] }));
+  const graphqlCors = cors({ origin: true, maxAge: 600, exposedHeaders: ['Retry-After'] });
+  app.use('/graphql', graphqlCors);
   // after the counting and logging above, so shed requests show there; before any body is read
   const admit = admitter(gate, deps.metrics);
   app.use(admissionControl(admit));
@@ -102,25 +118,16 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
     // the wrapper answers malformed multipart with 400 (never a hang or a 500) and refuses files mapped outside `variables`
     graphqlUploadExpress({ processRequest: processUploadRequest, maxFileSize: config.maxUploadBytes, maxFiles: config.maxFilesPerRequest, maxFieldSize: 64 * 1024 }),
     express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const em = deps.orm.em.fork();
-        try {
-          return createContext(deps, em, await authenticate(em, deps.tokens, req.headers.authorization), req.ip);
-        } catch (error) {
-          // Apollo answers a throwing context function with a 500; keep our codes, with the HTTP status
-          // that tells clients (the admin app among them) to sign in again or retry
-          const known = toAppError(error);
-          if (!known) throw error;
-          const status = CONTEXT_ERROR_STATUS[known.code];
-          throw status ? new GraphQLError(known.message, { extensions: { ...known.extensions, http: { status } } }) : known;
-        }
-      },
-    }),
+    expressMiddleware(apollo, { context: ({ req }) => contextFor(req, req.ip) }),
   );
   app.use(errorHandler(deps));
   const files = new FileServer(deps, new LinkAccess(deps.links, deps.servingFacts, deps.clock), admit, logger);
-  const listener = (req: IncomingMessage, res: ServerResponse) => (isLinkPath(req.url) ? files.handle(req, res) : app(req, res));
+  const graphql = graphqlServer({ apollo, context: contextFor, cors: graphqlCors, admit, metrics: deps.metrics, logger, trustProxy: config.trustProxy });
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    if (isLinkPath(req.url)) files.handle(req, res);
+    else if (isPlainGraphqlRequest(req)) graphql(req, res);
+    else app(req, res);
+  };
   return { listener, express: app, apollo };
 }
 

@@ -1,23 +1,57 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
+import { reportReady, ServerCluster } from './cluster/primary.js';
+import type { Config } from './config/env.js';
 import { EmbeddedPostgresError } from './db/embedded-postgres.js';
+import { DRAIN_GRACE_MS } from './app.js';
 import { startRuntime } from './runtime.js';
 import { startServer } from './server.js';
-import { createLogger } from './shared/logger.js';
-import { loadConfigOrExit, stopOnSignals } from './shared/process-lifecycle.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { isShuttingDown, loadConfigOrExit, stopOnSignals } from './shared/process-lifecycle.js';
+import type { BootstrapResult } from './users/admin-bootstrap.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
+  if (cluster.isWorker) {
+    const starting = startServer(config, { logger, clusterWorker: true });
+    // from the first moment: the terminal's Ctrl-C reaches workers that are still starting too
+    stopOnSignals(logger, 'server worker', () => starting.then((server) => server.stop(), () => {}));
+    await starting;
+    reportReady();
+    return;
+  }
+  if (config.webConcurrency > 1) {
+    // the primary: what must run once (database, migrations, admin, background jobs), then the workers
+    const runtime = await startRuntime(config, { logger, work: config.jobsWorker });
+    const workers = new ServerCluster(config, runtime, logger, { workers: config.webConcurrency, drainMs: DRAIN_GRACE_MS });
+    stopOnSignals(logger, 'server', async () => {
+      await workers.stop();
+      await runtime.close();
+    });
+    try {
+      await workers.start();
+    } catch (error) {
+      await runtime.close();
+      throw error;
+    }
+    if (!isShuttingDown()) announce(config, logger, runtime.admin);
+    return;
+  }
   const server = await startServer(config, { logger });
-  if (server.admin?.generatedPassword) {
+  announce(config, logger, server.admin);
+  stopOnSignals(logger, 'server', () => server.stop());
+}
+
+function announce(config: Config, logger: Logger, admin: BootstrapResult | undefined): void {
+  if (admin?.generatedPassword) {
     // shown once: only the hash is stored
-    console.log(`\nCreated admin account "${server.admin.username}" with password: ${server.admin.generatedPassword}\n`);
+    console.log(`\nCreated admin account "${admin.username}" with password: ${admin.generatedPassword}\n`);
   }
   logger.info(
     { graphql: `${config.publicUrl}/graphql`, admin: `${config.publicUrl}/admin/` },
     `image API ready at ${config.publicUrl}/graphql, admin app at ${config.publicUrl}/admin/`,
   );
-  stopOnSignals(logger, 'server', () => server.stop());
 }
 
 /**

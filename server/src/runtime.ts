@@ -31,11 +31,15 @@ export interface StartOptions {
   onQuery?: (sql: string) => void;
   /** Without DATABASE_URL: join the embedded PostgreSQL a server already runs on DATA_DIR (one-off commands). */
   shareEmbedded?: boolean;
+  /** One of several server processes on one port (a cluster worker; see cluster/primary.ts). */
+  clusterWorker?: boolean;
 }
 
 /** Everything but HTTP: the database, storage, image workers and job queue that server and worker share. */
 export interface Runtime {
   deps: AppDeps;
+  /** The database every process of this instance uses: DATABASE_URL, or the embedded PostgreSQL's. */
+  databaseUrl: string;
   admin: BootstrapResult | undefined;
   /** Removes files that crashes left behind; the hourly job and the `sweep` command call it. */
   sweeper: OrphanSweeper;
@@ -80,7 +84,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     await storage.init();
     const metrics = new Metrics();
     const freeBytes = storage.freeBytes?.bind(storage);
-    if (freeBytes) metrics.gauge('storage_free_bytes', 'Bytes still free on the local storage volume', freeBytes);
+    if (freeBytes) metrics.gauge('storage_free_bytes', 'Bytes still free on the local storage volume', freeBytes, 'max');
     const thumbnailCache = new ThumbnailCache(config.thumbnailCache, {
       hit: () => metrics.thumbnailCacheHits.inc(),
       miss: () => metrics.thumbnailCacheMisses.inc(),
@@ -97,7 +101,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     jobs = await JobQueue.start(databaseUrl, logger, { schedule: options.work });
     const queue = jobs;
     metrics.gauge('background_jobs_queued', 'Background jobs waiting or running, all queues', async () =>
-      Object.values(await queue.depth()).reduce((sum, n) => sum + n, 0),
+      Object.values(await queue.depth()).reduce((sum, n) => sum + n, 0), 'max',
     );
     const thumbnails = new ThumbnailService(orm, files, pool, config.maxImagePixels, (count) => metrics.thumbnailsGenerated.inc(count), logger);
     const sync = new ThumbnailSync(orm, thumbnails, files, jobs, config.jobsBatchSize);
@@ -139,6 +143,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     const listener = notifications;
     return {
       deps,
+      databaseUrl,
       admin,
       sweeper,
       async close() {

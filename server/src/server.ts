@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { createApp, DRAIN_GRACE_MS } from './app.js';
 import type { Config } from './config/env.js';
+import { workerMetrics } from './cluster/primary.js';
 import { listen } from './http/listen.js';
 import type { AppDeps } from './graphql/context.js';
 import { startRuntime, type StartOptions } from './runtime.js';
@@ -35,7 +36,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     let stopping = false;
     const app = await createApp(deps, httpServer, () => stopping);
     httpServer.on('request', app.listener);
-    const listening = await listen(httpServer, { port: config.port, host: config.host, acceptors: config.acceptSockets });
+    if (options.clusterWorker) deps.metrics.gatherFrom(workerMetrics(deps.metrics.registry));
+    const listening = await listen(httpServer, { port: config.port, host: config.host, acceptors: config.acceptSockets, shared: options.clusterWorker });
     return {
       url: `http://127.0.0.1:${listening.port}`,
       port: listening.port,

@@ -70,6 +70,12 @@ const EnvSchema = z
     MAX_FILES_PER_REQUEST: integer(1, 100).default(10),
     /** Largest accepted image in pixels (width × height), against decompression bombs. */
     MAX_IMAGE_PIXELS: integer(1, 268_402_689).default(50_000_000),
+    /**
+     * Server processes (node:cluster), one per core by default; 1 runs a single process. The primary
+     * runs the embedded PostgreSQL and the background jobs; the image threads, request limits and
+     * queues below are totals, shared out among the processes.
+     */
+    WEB_CONCURRENCY: integer(1, 64).default(availableParallelism()),
     /** Image decodes running at once; defaults to the number of cores. */
     IMAGE_WORKERS: integer(1, 64).default(availableParallelism()),
     /**
@@ -104,6 +110,12 @@ const EnvSchema = z
     ORPHAN_GRACE_SECONDS: integer(300, 30 * 24 * 3600).default(3600),
     /** Bearer token that GET /metrics requires; unset leaves /metrics open (keep it off the public network then). */
     METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must have at least 16 characters').optional()),
+    /**
+     * Access lines for link requests (/files, /links): `errors` logs refusals and failures (status 400
+     * and up), `all` every request, `off` none. Every link request is counted in the HTTP metrics either
+     * way; a line per hot GET costs about a third of its throughput (issue 12).
+     */
+    LINK_ACCESS_LOG: z.enum(['all', 'errors', 'off']).default('errors'),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Proxies whose X-Forwarded-For names the client (login throttling and logs use it): `loopback`, `false`, a hop count, or comma-separated addresses/subnets. */
@@ -230,11 +242,13 @@ export interface Config {
   maxUploadBytes: number;
   maxFilesPerRequest: number;
   maxImagePixels: number;
+  webConcurrency: number;
   imageWorkers: number;
   imageQueueLimit: number;
   /** Admission control in front of every request but health and metrics (http/admission.ts). */
   admission: { maxInFlight: number; maxQueued: number; queueTimeoutMs: number; maxEventLoopDelayMs: number };
   logLevel: Env['LOG_LEVEL'];
+  linkAccessLog: Env['LINK_ACCESS_LOG'];
   metricsToken: string | undefined;
   trustProxy: TrustProxy;
   graphqlLimits: OperationLimits;
@@ -296,6 +310,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
     maxFilesPerRequest: env.MAX_FILES_PER_REQUEST,
     maxImagePixels: env.MAX_IMAGE_PIXELS,
+    webConcurrency: env.WEB_CONCURRENCY,
     imageWorkers: env.IMAGE_WORKERS,
     imageQueueLimit: env.IMAGE_QUEUE_LIMIT,
     admission: {
@@ -305,6 +320,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
     },
     logLevel: env.LOG_LEVEL,
+    linkAccessLog: env.LINK_ACCESS_LOG,
     metricsToken: env.METRICS_TOKEN,
     trustProxy: env.TRUST_PROXY,
     graphqlLimits: {

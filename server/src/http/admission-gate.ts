@@ -44,10 +44,8 @@ export class AdmissionGate {
 
   /** Admits now, after a wait, or not at all; `signal` aborting (the client left) takes it out of line. */
   enter(signal?: AbortSignal): Admission | Promise<Admission> {
-    const maxDelay = this.limits.maxEventLoopDelayMs;
-    if (maxDelay > 0 && this.eventLoopDelayMs() > maxDelay) return { admitted: false, reason: 'event-loop-delay' };
-    if (this.inFlight < this.limits.maxInFlight && this.waiting.size === 0) return this.admit();
-    if (this.waiting.size >= this.limits.maxQueued) return { admitted: false, reason: 'queue-full' };
+    const now = this.enterNow();
+    if (now) return now;
     if (signal?.aborted) return { admitted: false, reason: 'gone' };
     return new Promise<Admission>((resolve) => {
       const leave = () => {
@@ -70,6 +68,15 @@ export class AdmissionGate {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.add(waiter);
     });
+  }
+
+  /** The answer when it needs no wait; undefined when the request would have to wait in line (call `enter`). */
+  enterNow(): Admission | undefined {
+    const maxDelay = this.limits.maxEventLoopDelayMs;
+    if (maxDelay > 0 && this.eventLoopDelayMs() > maxDelay) return { admitted: false, reason: 'event-loop-delay' };
+    if (this.inFlight < this.limits.maxInFlight && this.waiting.size === 0) return this.admit();
+    if (this.waiting.size >= this.limits.maxQueued) return { admitted: false, reason: 'queue-full' };
+    return undefined;
   }
 
   get stats(): { inFlight: number; waiting: number } {

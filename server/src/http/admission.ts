@@ -8,7 +8,7 @@ import { Counter } from 'prom-client';
 import { DEFAULT_RETRY_AFTER_SECONDS } from '../graphql/errors.js';
 import { QUEUE_FULL, QUEUE_FULL_MESSAGE, type ProcessingPool } from '../images/processing-pool.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { AdmissionGate, Refusal } from './admission-gate.js';
+import type { Admission, AdmissionGate, Refusal } from './admission-gate.js';
 
 /**
  * How long a refused request's unread body is still taken in and thrown away before the connection is
@@ -42,17 +42,21 @@ export function refuse(req: IncomingMessage, res: ServerResponse, status: 429 | 
  * Sheds what the process cannot serve in time: every request passes the gate (health and metrics are
  * mounted before this), and one refused gets 503 with Retry-After at once or after its wait in line.
  */
-export function admissionControl(admit: ReturnType<typeof admitter>): RequestHandler {
+export function admissionControl(admit: Admit): RequestHandler {
   return async (req, res, next) => {
     if (await admit(req, res)) next();
   };
 }
 
+/** Whether a request may run: answered at once when no wait is needed, else once its wait in line ends. */
+export type Admit = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
 /**
- * The gate as a plain function for node:http handlers: resolves true once the request may run (its
- * slot is released when the response ends), false when it was answered 503 or the client left.
+ * The gate as a plain function for node:http handlers: true once the request may run (its slot is
+ * released when the response ends), false when it was answered 503 or the client left. Synchronous
+ * unless the request has to wait, so a request that need not wait costs no promise.
  */
-export function admitter(gate: AdmissionGate, metrics: Metrics): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+export function admitter(gate: AdmissionGate, metrics: Metrics): Admit {
   const shed = new Counter({
     name: 'http_requests_shed_total',
     help: 'Requests refused by admission control, by reason',
@@ -61,20 +65,27 @@ export function admitter(gate: AdmissionGate, metrics: Metrics): (req: IncomingM
   });
   metrics.gauge('http_requests_in_flight', 'Requests admitted and not yet answered', () => gate.stats.inFlight);
   metrics.gauge('http_requests_queued', 'Requests waiting for admission', () => gate.stats.waiting);
-  return async (req, res) => {
-    const left = new AbortController();
-    const onClose = () => left.abort();
-    res.once('close', onClose);
-    const admission = await gate.enter(left.signal);
-    res.off('close', onClose);
+  const settle = (req: IncomingMessage, res: ServerResponse, admission: Admission): boolean => {
     if (!admission.admitted) {
       shed.inc({ reason: admission.reason });
       if (admission.reason !== 'gone') refuse(req, res, 503, { code: 'SERVICE_UNAVAILABLE' }, busyMessage(admission.reason));
       return false;
     }
-    res.once('finish', admission.release);
+    // 'close' follows 'finish' on every response, and comes alone when the client left first
     res.once('close', admission.release);
     return true;
+  };
+  const waitInLine = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const left = new AbortController();
+    const onClose = () => left.abort();
+    res.once('close', onClose);
+    const admission = await gate.enter(left.signal);
+    res.off('close', onClose);
+    return settle(req, res, admission);
+  };
+  return (req, res) => {
+    const now = gate.enterNow();
+    return now ? settle(req, res, now) : waitInLine(req, res);
   };
 }
 

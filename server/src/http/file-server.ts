@@ -1,14 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
+import { LRUCache } from 'lru-cache';
 import type { AppDeps } from '../graphql/context.js';
 import { RateLimitedError, StoredImageCorruptError } from '../graphql/errors.js';
 import { ImageFormat } from '../images/image.entity.js';
 import { isRefusal, type LinkAccess, type LinkGrant, type LinkRefusalCode } from '../links/link-access.js';
 import { variantName } from '../links/link-urls.js';
-import { logAccess } from '../observability/access-log.js';
-import { timeRequest } from '../observability/http-metrics.js';
+import { writeAccessLine } from '../observability/access-log.js';
 import type { Logger } from '../shared/logger.js';
-import { inRequestScope } from '../shared/request-scope.js';
+import { requestIdOf, runInRequestScope } from '../shared/request-scope.js';
+import type { Admit } from './admission.js';
 import { extensionOf } from '../storage/paths.js';
 
 const CONTENT_TYPES: Record<ImageFormat, string> = { PNG: 'image/png', JPEG: 'image/jpeg' };
@@ -34,18 +36,35 @@ const REFUSAL_STATUS: Record<LinkRefusalCode | 'RATE_LIMITED' | 'IMAGE_CORRUPT' 
   IMAGE_CORRUPT: 500,
 };
 
-type Admit = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
-
 /** Whether a request is for the link routes, which this server answers without Express. */
 export function isLinkPath(url: string | undefined): boolean {
   return url !== undefined && (url.startsWith('/files/') || url.startsWith('/links/') || url === '/files' || url === '/links' || url.startsWith('/files?') || url.startsWith('/links?'));
 }
 
 /**
- * The routes behind every link, on plain node:http: a hot thumbnail costs an HMAC, a cache lookup and
- * a write, with no router, no database round trip (LinkAccess) and no file read (the thumbnail LRU).
+ * Permanent thumbnail links answered lately, by exact URL. A link in here was verified and granted; it
+ * is answered again without decoding, verifying (an HMAC is most of a request's CPU) or awaiting
+ * anything, for as long as the image's serving facts are the very object it was granted on and its
+ * bytes are in the thumbnail cache. Small: it holds links, not bytes, and only hot ones matter.
+ */
+const HOT_LINKS = 10_000;
+
+interface HotLink {
+  grant: LinkGrant;
+  height: number;
+  etag: string;
+  /** Security and file headers as `writeHead` takes them, name and value in turn. */
+  headers: string[];
+}
+
+/**
+ * The routes behind every link, on plain node:http: a hot thumbnail costs a map lookup, a cache check
+ * and a write, with no router, no signature check and no database round trip (LinkAccess), and no
+ * file read (the thumbnail LRU).
  */
 export class FileServer {
+  private readonly hot = new LRUCache<string, HotLink>({ max: HOT_LINKS });
+
   constructor(
     private readonly deps: Pick<AppDeps, 'config' | 'files' | 'thumbnails' | 'metrics'>,
     private readonly access: LinkAccess,
@@ -54,27 +73,58 @@ export class FileServer {
   ) {}
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
-    inRequestScope(req, res, () => {
-      const url = req.url ?? '/';
-      const query = url.indexOf('?');
-      const path = query === -1 ? url : url.slice(0, query);
-      timeRequest(this.deps.metrics, path.startsWith('/files') ? '/files' : '/links', req, res);
-      logAccess(this.logger, path, req, res);
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-      this.serve(req, res, path, query === -1 ? '' : url.slice(query + 1)).catch((error) => {
-        this.logger.error({ err: error, path }, 'request failed');
-        if (!res.headersSent) fail(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-        else res.destroy();
-      });
+    const startedAt = performance.now();
+    const requestId = requestIdOf(req);
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const route = path.startsWith('/files') ? '/files' : '/links';
+    res.once('close', () => {
+      const status = res.writableFinished ? res.statusCode : 'aborted';
+      const ms = performance.now() - startedAt;
+      this.deps.metrics.observeRequest(route, req.method, status, ms);
+      if (this.logs(status)) writeAccessLine(this.logger, requestId, req.method, path, status, ms);
     });
-  };
-
-  private async serve(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
+      prepare(res, requestId);
       res.setHeader('Allow', 'GET, HEAD');
       return refuse(res, 'METHOD_NOT_ALLOWED', 'Links answer GET and HEAD only');
     }
-    if (!(await this.admit(req, res))) return;
+    const admitted = this.admit(req, res);
+    if (admitted === true && this.sendHot(req, res, url, requestId)) return;
+    prepare(res, requestId);
+    runInRequestScope(requestId, () =>
+      this.serve(req, res, url, path, query === -1 ? '' : url.slice(query + 1), admitted).catch((error) => {
+        this.logger.error({ err: error, path }, 'request failed');
+        if (!res.headersSent) fail(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+        else res.destroy();
+      }),
+    );
+  };
+
+  /** Whether an answer gets an access line (LINK_ACCESS_LOG). */
+  private logs(status: number | 'aborted'): boolean {
+    const mode = this.deps.config.linkAccessLog;
+    return mode === 'all' || (mode === 'errors' && typeof status === 'number' && status >= 400);
+  }
+
+  /** Answers a hot link synchronously when its grant and bytes still hold; false leaves the request untouched. */
+  private sendHot(req: IncomingMessage, res: ServerResponse, url: string, requestId: string): boolean {
+    const hot = this.hot.get(url);
+    if (hot === undefined || !this.access.stillGranted(hot.grant)) return false;
+    if (req.headers['if-none-match'] === hot.etag) {
+      res.writeHead(304, [...hot.headers, 'X-Request-Id', requestId]).end();
+      return true;
+    }
+    const bytes = this.deps.files.cachedThumbnail(hot.grant.image, hot.height);
+    if (!bytes) return false;
+    res.writeHead(200, [...hot.headers, 'X-Request-Id', requestId, 'Content-Length', String(bytes.length)]);
+    res.end(req.method === 'HEAD' ? undefined : bytes);
+    return true;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, url: string, path: string, query: string, admitted: boolean | Promise<boolean>): Promise<void> {
+    if (!(await admitted)) return;
     const segments = decodeSegments(path);
     let answer;
     if (segments?.length === 3 && segments[0] === 'files') {
@@ -86,17 +136,16 @@ export class FileServer {
       return refuse(res, 'LINK_INVALID', 'This link is not valid');
     }
     if (isRefusal(answer)) return refuse(res, answer.refused, answer.message);
-    await this.send(req, res, answer);
+    await this.send(req, res, answer, segments[0] === 'files' ? url : undefined);
   }
 
-  private async send(req: IncomingMessage, res: ServerResponse, { image, variant, cacheControl, lifetime }: LinkGrant): Promise<void> {
-    const name = variantName(variant);
-    const etag = `"${image.id}-${name}"`;
-    const disposition = `inline; filename="${image.id}-${name}.${extensionOf(image.format)}"`;
-    res.setHeader('Content-Type', CONTENT_TYPES[image.format]);
-    res.setHeader('Content-Disposition', disposition);
-    res.setHeader('Cache-Control', cacheControl);
-    res.setHeader('ETag', etag);
+  /** `hotKey`: the URL under which a thumbnail sent from memory is remembered as hot (permanent links). */
+  private async send(req: IncomingMessage, res: ServerResponse, grant: LinkGrant, hotKey: string | undefined): Promise<void> {
+    const { image, variant, lifetime } = grant;
+    const headers = fileHeaders(grant);
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    const etag = headers.ETag;
+    const disposition = headers['Content-Disposition'];
     if (req.headers['if-none-match'] === etag) {
       res.statusCode = 304;
       res.end();
@@ -119,6 +168,10 @@ export class FileServer {
       // made just now: from here the proxy sends it like any other
       const made = accel && (await files.localFileKey(image, variant.height));
       if (made) return handOff(res, accel, made);
+      if (hotKey !== undefined && this.deps.files.holdsThumbnail(image, variant.height)) {
+        const hotHeaders = Object.entries({ ...SECURITY_HEADERS, ...headers }).flat();
+        this.hot.set(hotKey, { grant, height: variant.height, etag, headers: hotHeaders });
+      }
       res.setHeader('Content-Length', bytes.length);
       res.statusCode = 200;
       res.end(req.method === 'HEAD' ? undefined : bytes);
@@ -152,6 +205,23 @@ export class FileServer {
       // the client went away mid-download; the stream is already closed
     });
   }
+}
+
+/** What every answer with the file carries, a 304 included. */
+function fileHeaders({ image, variant, cacheControl }: LinkGrant) {
+  const name = variantName(variant);
+  return {
+    'Content-Type': CONTENT_TYPES[image.format],
+    'Content-Disposition': `inline; filename="${image.id}-${name}.${extensionOf(image.format)}"`,
+    'Cache-Control': cacheControl,
+    ETag: `"${image.id}-${name}"`,
+  };
+}
+
+/** Headers every answer of these routes carries, set before anything else is decided. */
+function prepare(res: ServerResponse, requestId: string): void {
+  res.setHeader('X-Request-Id', requestId);
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
 }
 
 /** The path's segments, percent-decoded; undefined when an escape is not UTF-8. */

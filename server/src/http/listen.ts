@@ -6,6 +6,11 @@ export interface ListenOptions {
   host: string;
   /** Sockets listening on the port, each taking connections on its own; 1 is the plain `listen`. */
   acceptors: number;
+  /**
+   * Other processes (cluster workers) listen on the same port, each with sockets of its own; the
+   * primary checked the port was free before starting them.
+   */
+  shared?: boolean;
 }
 
 /** What `listen` opened: the port it got, and how to stop taking connections on every socket. */
@@ -35,15 +40,16 @@ const BACKLOG = 4096;
  */
 export async function listen(httpServer: Server, options: ListenOptions): Promise<Listening> {
   const acceptors = process.platform === 'linux' ? options.acceptors : 1;
-  const reusePort = acceptors > 1;
-  if (reusePort && options.port !== 0) {
+  const shared = options.shared === true;
+  const reusePort = acceptors > 1 || shared;
+  if (reusePort && !shared && options.port !== 0) {
     // SO_REUSEPORT would let a second copy of the server (same user, same port) share the port in
     // silence; a plain socket finds out whether anything holds it, and then gives it up at once
     const probe = createServer();
     await listenOn(probe, { port: options.port, host: options.host, backlog: 1, reusePort: false });
     await new Promise((resolve) => probe.close(resolve));
   }
-  await listenOn(httpServer, { port: options.port, host: options.host, backlog: BACKLOG, reusePort });
+  await listenOn(httpServer, { port: options.port, host: options.host, backlog: BACKLOG, reusePort, exclusive: shared });
   const port = (httpServer.address() as AddressInfo).port;
   const extra: NetServer[] = [];
   const handedOver = new Set<Socket>();
@@ -56,7 +62,7 @@ export async function listen(httpServer: Server, options: ListenOptions): Promis
         socket.once('close', () => handedOver.delete(socket));
         httpServer.emit('connection', socket);
       });
-      await listenOn(acceptor, { port, host: options.host, backlog: BACKLOG, reusePort });
+      await listenOn(acceptor, { port, host: options.host, backlog: BACKLOG, reusePort, exclusive: shared });
       extra.push(acceptor);
     }
   } catch (error) {
@@ -90,7 +96,8 @@ export async function listen(httpServer: Server, options: ListenOptions): Promis
   };
 }
 
-function listenOn(server: NetServer, options: { port: number; host: string; backlog: number; reusePort: boolean }): Promise<void> {
+/** `exclusive`: in a cluster worker, a socket of its own rather than one the primary accepts on and hands over. */
+function listenOn(server: NetServer, options: { port: number; host: string; backlog: number; reusePort: boolean; exclusive?: boolean }): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options, () => {

@@ -64,6 +64,16 @@ export class ImageFiles {
     return bytes;
   }
 
+  /** The thumbnail's bytes if this process holds them in memory now; never reads storage. */
+  cachedThumbnail(image: StoredImageRef, height: number): Buffer | undefined {
+    return this.cache.get(image, height);
+  }
+
+  /** Whether `cachedThumbnail` would answer now; counts nothing. */
+  holdsThumbnail(image: StoredImageRef, height: number): boolean {
+    return this.cache.holds(image, height);
+  }
+
   /** The thumbnail's bytes in storage now, past the cache: another instance may have just written them. */
   readStoredThumbnail(image: StoredImageRef, height: number): Promise<Buffer | undefined> {
     return this.storage.read(thumbnailKey(image.id, height, image.format));

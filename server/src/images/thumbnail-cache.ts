@@ -69,6 +69,11 @@ export class ThumbnailCache {
     return bytes;
   }
 
+  /** Whether the bytes are held, without counting a hit or a miss or touching their recency. */
+  holds(image: ImageRef, height: number): boolean {
+    return this.lru?.has(keyOf(image, height)) ?? false;
+  }
+
   /** Keeps bytes read from storage, unless they are too large or an invalidation came after `version`. */
   put(image: ImageRef, height: number, bytes: Buffer, version: number): void {
     if (!this.lru || version !== this.generation) return;

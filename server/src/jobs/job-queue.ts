@@ -48,7 +48,15 @@ export class JobQueue {
    */
   static async start(databaseUrl: string, logger: Logger, { schedule = false }: { schedule?: boolean } = {}): Promise<JobQueue> {
     const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', max: 4, application_name: 'image-api-jobs', schedule });
-    boss.on('error', (error) => logJobQueueError(logger, error, isShuttingDown()));
+    boss.on('error', (error) => {
+      if ((error as { code?: unknown } | null)?.code === ADMIN_SHUTDOWN && !isShuttingDown()) {
+        // a terminal's Ctrl-C reaches PostgreSQL and every server process together, and PostgreSQL's
+        // word can be read before this process has run its own signal handler
+        setTimeout(() => logJobQueueError(logger, error, isShuttingDown()), SIGNAL_GRACE_MS).unref();
+        return;
+      }
+      logJobQueueError(logger, error, isShuttingDown());
+    });
     await boss.start();
     // stately: one queued and one running sync per scope, so a burst of tier edits coalesces
     await boss.createQueue(QUEUE.thumbnailSync, { policy: 'stately', retryLimit: 10, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 900 });
@@ -137,6 +145,8 @@ export class JobQueue {
 
 /** PostgreSQL's code for a connection it ends because it is shutting down. */
 const ADMIN_SHUTDOWN = '57P01';
+/** How long a shutdown notice from PostgreSQL waits for this process's own signal before it counts as an error. */
+const SIGNAL_GRACE_MS = 500;
 
 /**
  * An error pg-boss reports. While this process shuts down, PostgreSQL ending the queue's connections

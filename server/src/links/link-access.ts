@@ -45,6 +45,15 @@ export class LinkAccess {
     return { image, variant, cacheControl: 'private, no-cache', lifetime: undefined };
   }
 
+  /**
+   * Whether a permanent link's grant still holds without checking the link again: a grant follows
+   * from the signature (fixed for the link) and the image's facts, which are replaced, never changed,
+   * when anything they hold changes. False sends the caller back to `permanent`.
+   */
+  stillGranted(grant: LinkGrant): boolean {
+    return this.facts.peek(grant.image.id) === grant.image;
+  }
+
   async expiring(token: string): Promise<LinkGrant | LinkRefusal> {
     const verified = this.urls.verifyExpiring(token);
     if (!verified) return INVALID;

@@ -77,6 +77,16 @@ export class ServingFactsCache {
     return facts;
   }
 
+  /**
+   * The facts held now, without a database read: undefined when not cached, stale, absent or while
+   * untrusted. A caller that kept facts from `get` checks with it that they still hold (same object).
+   */
+  peek(imageId: string): ServingFacts | undefined {
+    if (!this.trusted) return undefined;
+    const cached = this.entries.get(imageId);
+    return cached === undefined || cached === MISSING ? undefined : (cached as ServingFacts);
+  }
+
   /** Drops what the change may have made wrong. */
   forget(change: AccessChange): void {
     this.generation++;

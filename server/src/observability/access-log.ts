@@ -21,20 +21,17 @@ export function accessLog(logger: Logger): RequestHandler {
 }
 
 /** Writes the request's line once its response ends; `path` without the query string. */
-export function logAccess(logger: Logger, path: string, req: IncomingMessage, res: ServerResponse): void {
+export function logAccess(logger: Logger, path: string, req: IncomingMessage, res: ServerResponse, reqId = currentRequestId()): void {
   const startedAt = performance.now();
-  const reqId = currentRequestId();
-  let logged = false;
-  const log = () => {
-    if (logged) return;
-    logged = true;
-    const status = res.writableFinished ? res.statusCode : 'aborted';
-    const line = { reqId, req: { method: req.method, path }, res: { status }, responseTime: Math.round(performance.now() - startedAt) };
-    // a 503 from admission control is the server working as meant under load, not an error to page on
-    if (status === 503) logger.warn(line, 'request refused');
-    else if (typeof status === 'number' && status >= 500) logger.error(line, 'request errored');
-    else logger.info(line, status === 'aborted' ? 'request aborted' : 'request completed');
-  };
-  res.once('finish', log);
-  res.once('close', log);
+  // 'close' follows 'finish' on every response, and comes alone when the client left first
+  res.once('close', () => writeAccessLine(logger, reqId, req.method, path, res.writableFinished ? res.statusCode : 'aborted', performance.now() - startedAt));
+}
+
+/** One access line; `status` is 'aborted' when the client left before the response was sent. */
+export function writeAccessLine(logger: Logger, reqId: string | undefined, method: string | undefined, path: string, status: number | 'aborted', ms: number): void {
+  const line = { reqId, req: { method, path }, res: { status }, responseTime: Math.round(ms) };
+  // a 503 from admission control is the server working as meant under load, not an error to page on
+  if (status === 503) logger.warn(line, 'request refused');
+  else if (typeof status === 'number' && status >= 500) logger.error(line, 'request errored');
+  else logger.info(line, status === 'aborted' ? 'request aborted' : 'request completed');
 }

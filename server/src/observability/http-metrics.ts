@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type RequestHandler } from 'express';
 import type { Metrics } from './metrics.js';
@@ -18,8 +19,6 @@ export function routeOf(path: string): string {
   return ROUTES.find(([prefix]) => path === prefix || path.startsWith(prefix))?.[1] ?? 'other';
 }
 
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
-
 /** Times every request from arrival to the last byte sent (or the client leaving). */
 export function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
@@ -30,15 +29,9 @@ export function httpMetrics(metrics: Metrics): RequestHandler {
 
 /** Times one request under `route` until its last byte is sent or the client leaves. */
 export function timeRequest(metrics: Metrics, route: string, req: IncomingMessage, res: ServerResponse): void {
-  const end = metrics.httpRequests.startTimer();
-  let recorded = false;
-  const record = () => {
-    if (recorded) return;
-    recorded = true;
-    end({ route, method: METHODS.has(req.method!) ? req.method! : 'other', status: res.writableFinished ? String(res.statusCode) : 'aborted' });
-  };
-  res.once('finish', record);
-  res.once('close', record);
+  const startedAt = performance.now();
+  // 'close' follows 'finish' on every response, and comes alone when the client left first
+  res.once('close', () => metrics.observeRequest(route, req.method, res.writableFinished ? res.statusCode : 'aborted', performance.now() - startedAt));
 }
 
 /** GET /metrics in Prometheus' text format, behind a bearer token when one is configured. */
@@ -54,7 +47,7 @@ export function metricsRoute(metrics: Metrics, token: string | undefined): Route
       }
     }
     res.set('Content-Type', metrics.registry.contentType).set('Cache-Control', 'no-store');
-    res.send(await metrics.registry.metrics());
+    res.send(await metrics.scrape());
   });
   return router;
 }

@@ -1,5 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
@@ -17,6 +19,19 @@ export class Metrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+
+  // one labelled child per route, method and status: finding it by a labels object on every request
+  // (prom-client hashes the object) costs more than the observation
+  private readonly requestSeries = new Map<string, { observe(seconds: number): void }>();
+
+  /** One HTTP request's duration; `status` is 'aborted' when the client left before the answer. */
+  observeRequest(route: string, method: string | undefined, status: number | 'aborted', ms: number): void {
+    const methodLabel = method !== undefined && HTTP_METHODS.has(method) ? method : 'other';
+    const key = `${route} ${methodLabel} ${status}`;
+    let series = this.requestSeries.get(key);
+    if (!series) this.requestSeries.set(key, (series = this.httpRequests.labels({ route, method: methodLabel, status: String(status) })));
+    series.observe(ms / 1000);
+  }
 
   readonly graphqlOperations = new Histogram({
     name: 'graphql_operation_duration_seconds',
@@ -77,14 +92,30 @@ export class Metrics {
   }
 
   /** A gauge read when scraped, such as a queue's depth. */
-  gauge(name: string, help: string, read: () => number | Promise<number>): void {
+  /**
+   * A gauge read at scrape time. `aggregator` says how a cluster's processes' values combine: `sum`
+   * (what each process holds), or `max` for a value every process reads from the same place.
+   */
+  gauge(name: string, help: string, read: () => number | Promise<number>, aggregator: 'sum' | 'max' = 'sum'): void {
     new Gauge({
       name,
       help,
       registers: [this.registry],
+      aggregator,
       async collect() {
         this.set(await read());
       },
     });
   }
+
+  /** What GET /metrics answers: this process's metrics, or with `gatherFrom` (a cluster worker) every process's. */
+  scrape(): Promise<string> {
+    return this.gather();
+  }
+
+  gatherFrom(gather: () => Promise<string>): void {
+    this.gather = gather;
+  }
+
+  private gather: () => Promise<string> = () => this.registry.metrics();
 }

@@ -28,8 +28,18 @@ export function requestScope(): RequestHandler {
 
 /** `serve` inside the request's scope, its id echoed in `X-Request-Id`. */
 export function inRequestScope<T>(req: IncomingMessage, res: ServerResponse, serve: () => T): T {
-  const offered = req.headers['x-request-id'];
-  const requestId = typeof offered === 'string' && ACCEPTED_REQUEST_ID.test(offered) ? offered : randomUUID();
+  const requestId = requestIdOf(req);
   res.setHeader('X-Request-Id', requestId);
+  return runInRequestScope(requestId, serve);
+}
+
+/** The caller's `X-Request-Id` when acceptable, else a new UUID; the caller echoes it. */
+export function requestIdOf(req: IncomingMessage): string {
+  const offered = req.headers['x-request-id'];
+  return typeof offered === 'string' && ACCEPTED_REQUEST_ID.test(offered) ? offered : randomUUID();
+}
+
+/** `serve` with `requestId` as the current request's id, for handlers that set the header themselves. */
+export function runInRequestScope<T>(requestId: string, serve: () => T): T {
   return scope.run({ requestId }, serve);
 }

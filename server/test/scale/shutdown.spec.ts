@@ -50,7 +50,9 @@ describe('Ctrl-C in the terminal of `pnpm start`', () => {
     script.stdout!.on('data', (chunk) => (output += chunk));
     script.stderr!.on('data', (chunk) => (output += chunk));
     const exited = once(script, 'exit');
-    await until(async () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false), 'the server to be ready', 120_000);
+    // ready as its user sees it: the line `pnpm start` prints once every server process listens
+    await until(async () => output.includes('image API ready at'), 'the server to be ready', 120_000);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).ok).toBe(true);
 
     // a terminal sends SIGINT to every process of its foreground group: the shells, node, PostgreSQL
     process.kill(-script.pid!, 'SIGINT');
