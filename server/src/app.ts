@@ -82,7 +82,7 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
   const contextFor = async (req: IncomingMessage, clientAddress: string | undefined): Promise<Context> => {
     const em = deps.orm.em.fork();
     try {
-      return createContext(deps, em, await authenticate(em, deps.tokens, req.headers.authorization), clientAddress);
+      return createContext(deps, em, await authenticate(em, deps.sql, deps.tokens, req.headers.authorization), clientAddress);
     } catch (error) {
       // Apollo answers a throwing context function with a 500; keep our codes, with the HTTP status
       // that tells clients (the admin app among them) to sign in again or retry

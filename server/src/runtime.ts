@@ -5,6 +5,7 @@ import type { Config } from './config/env.js';
 import { resolveSecrets } from './config/secrets.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { createOrm, migrate, underStartupLock } from './db/orm.js';
+import type { Sql } from './db/sql.js';
 import type { AppDeps } from './graphql/context.js';
 import { ImageFiles } from './images/image-files.js';
 import { OrphanSweeper } from './images/orphan-sweeper.js';
@@ -118,7 +119,11 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
       },
     };
     if (options.work) await jobs.work(jobHandlers);
-    const servingFacts = new ServingFactsCache(await orm.em.getConnection().getNativeClient(), config.linkAccessCache, clock);
+    const ormPool = await orm.em.getConnection().getNativeClient();
+    const onQuery = options.onQuery;
+    // the named statements bypass the ORM's query log; whoever watches that sees them too
+    const sql: Sql = onQuery ? { query: ((config: { text: string }, ...rest: unknown[]) => (onQuery(config.text), (ormPool.query as (...args: unknown[]) => unknown).call(ormPool, config, ...rest))) as Sql['query'] } : ormPool;
+    const servingFacts = new ServingFactsCache(ormPool, config.linkAccessCache, clock);
     metrics.gauge('link_access_cache_entries', 'Images whose serving facts this process holds', () => servingFacts.size);
     notifications = new AccessNotifications(databaseUrl, servingFacts, logger);
     await notifications.start();
@@ -138,6 +143,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
       background: new Background(jobs, files, logger),
       jobHandlers,
       servingFacts,
+      sql,
     };
     const ormToClose = orm;
     const listener = notifications;

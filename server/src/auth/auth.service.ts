@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Sql } from '../db/sql.js';
 import { RateLimitedError, UnauthenticatedError } from '../graphql/errors.js';
 import { MAX_PASSWORD } from '../users/user-rules.js';
 import { isUuid } from '../storage/paths.js';
@@ -47,13 +48,13 @@ export class AuthService {
  * header. A header that does not resolve to a current user is an error, not an anonymous request, so a
  * client with a stale token learns it at once.
  */
-export async function authenticate(em: EntityManager, tokens: AuthTokens, header: string | undefined): Promise<User | undefined> {
+export async function authenticate(em: EntityManager, sql: Sql, tokens: AuthTokens, header: string | undefined): Promise<User | undefined> {
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>"');
   const claims = await tokens.verify(match[1]!);
   if (!claims) throw new UnauthenticatedError('The token is invalid or expired');
-  const user = await findViewer(em, claims.userId);
+  const user = await findViewer(em, sql, claims.userId);
   if (!user || user.tokenVersion !== claims.tokenVersion) throw new UnauthenticatedError('The token is no longer valid');
   return user;
 }
@@ -61,13 +62,16 @@ export async function authenticate(em: EntityManager, tokens: AuthTokens, header
 // one statement with the tier joined, mapped straight into the identity map: the ORM's own findOne
 // builds its query anew on every call, which cost more CPU than anything else in a small request
 const TIER_PREFIX = 'tier__';
-const VIEWER_SQL = `select u.id, u.username, u.token_version, u.is_admin, u.tier_id, u.created_at, u.updated_at,
+const VIEWER = {
+  name: 'viewer',
+  text: `select u.id, u.username, u.token_version, u.is_admin, u.tier_id, u.created_at, u.updated_at,
     ${['id', 'name', 'thumbnail_heights', 'original_link', 'expiring_links', 'builtin', 'created_at', 'updated_at'].map((c) => `t.${c} as ${TIER_PREFIX}${c}`).join(', ')}
-  from users u join tiers t on t.id = u.tier_id where u.id = ?`;
+  from users u join tiers t on t.id = u.tier_id where u.id = $1`,
+};
 
-async function findViewer(em: EntityManager, id: string): Promise<User | undefined> {
+async function findViewer(em: EntityManager, sql: Sql, id: string): Promise<User | undefined> {
   if (!isUuid(id)) return undefined;
-  const [row] = await em.getConnection().execute<Array<Record<string, unknown>>>(VIEWER_SQL, [id]);
+  const [row] = (await sql.query<Record<string, unknown>>({ ...VIEWER, values: [id] })).rows;
   if (!row) return undefined;
   const user: Record<string, unknown> = {};
   const tier: Record<string, unknown> = {};

@@ -4,6 +4,7 @@ import type { AuthTokens } from '../auth/auth-token.js';
 import { AuthService } from '../auth/auth.service.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import type { Config } from '../config/env.js';
+import type { Sql } from '../db/sql.js';
 import type { ImageFiles } from '../images/image-files.js';
 import { ImageService } from '../images/image.service.js';
 import type { ProcessingPool } from '../images/processing-pool.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   jobHandlers: JobHandlers;
   /** What each image's links grant, cached; services tell it of their own committed changes. */
   servingFacts: ServingFactsCache;
+  /** The ORM's pool, for the hot reads written as named statements (db/sql.ts). */
+  sql: Sql;
 }
 
 export interface Services {
@@ -70,6 +73,7 @@ export function createContext(deps: AppDeps, em: EntityManager, viewer: User | u
   const accessChanged = (change: AccessChange) => deps.servingFacts.forget(change);
   const images = new ImageService(
     em,
+    deps.sql,
     deps.files,
     deps.pool,
     deps.links,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Sql } from '../db/sql.js';
 import type { FileUpload } from 'graphql-upload/processRequest.mjs';
 import type { UploadRef } from './upload.scalar.js';
 import { AppError, BadUserInputError, NotFoundError } from '../graphql/errors.js';
@@ -34,6 +35,7 @@ export interface ImageLimits {
 export class ImageService {
   constructor(
     private readonly em: EntityManager,
+    private readonly sql: Sql,
     private readonly files: ImageFiles,
     private readonly pool: ProcessingPool,
     private readonly links: LinkUrls,
@@ -113,12 +115,11 @@ export class ImageService {
     const rows =
       limit === 0
         ? []
-        : await this.em
-            .getConnection()
-            .execute<ImageRow[]>(
-              cursor ? LIST_AFTER_SQL : LIST_FIRST_SQL,
-              cursor ? [viewer.id, cursor.createdAt, cursor.id, limit + 1] : [viewer.id, limit + 1],
-            );
+        : (
+            await this.sql.query<ImageRow>(
+              cursor ? { ...LIST_AFTER, values: [viewer.id, cursor.createdAt, cursor.id, limit + 1] } : { ...LIST_FIRST, values: [viewer.id, limit + 1] },
+            )
+          ).rows;
     const page = rows.slice(0, limit).map((row) => imageFromRow(row, viewer));
     const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
     return {
@@ -178,8 +179,14 @@ export class ImageService {
 
 // created_at as epoch milliseconds: the driver hands timestamps over as text, and the cursor needs the exact value
 const IMAGE_COLUMNS = 'i.id, i.filename, i.format, i.width, i.height, i.bytes, floor(extract(epoch from i.created_at) * 1000)::bigint as created_ms';
-const LIST_FIRST_SQL = `select ${IMAGE_COLUMNS} from "images" as i where i.owner_id = ? order by i.created_at desc, i.id desc limit ?`;
-const LIST_AFTER_SQL = `select ${IMAGE_COLUMNS} from "images" as i where i.owner_id = ? and (i.created_at, i.id) < (?, ?) order by i.created_at desc, i.id desc limit ?`;
+const LIST_FIRST = {
+  name: 'images-list-first',
+  text: `select ${IMAGE_COLUMNS} from "images" as i where i.owner_id = $1 order by i.created_at desc, i.id desc limit $2`,
+};
+const LIST_AFTER = {
+  name: 'images-list-after',
+  text: `select ${IMAGE_COLUMNS} from "images" as i where i.owner_id = $1 and (i.created_at, i.id) < ($2, $3) order by i.created_at desc, i.id desc limit $4`,
+};
 
 interface ImageRow {
   id: string;
@@ -191,17 +198,18 @@ interface ImageRow {
   created_ms: string;
 }
 
+/** A plain object, not an entity: its property setters and hydration cost more than the rest of a row. */
 function imageFromRow(row: ImageRow, owner: User): Image {
-  const image = new Image();
-  image.id = row.id;
-  image.owner = owner;
-  image.filename = row.filename;
-  image.format = row.format;
-  image.width = row.width;
-  image.height = row.height;
-  image.bytes = row.bytes;
-  image.createdAt = new Date(Number(row.created_ms));
-  return image;
+  return {
+    id: row.id,
+    owner,
+    filename: row.filename,
+    format: row.format,
+    width: row.width,
+    height: row.height,
+    bytes: row.bytes,
+    createdAt: new Date(Number(row.created_ms)),
+  } as Image;
 }
 
 function withIndex(error: AppError, index: number): AppError {

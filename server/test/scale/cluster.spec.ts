@@ -82,11 +82,10 @@ describe('WEB_CONCURRENCY server processes', () => {
   it('starts another worker when one dies, and keeps serving meanwhile', async () => {
     const [victim, ...others] = workerPids(server.pid);
     process.kill(victim!, 'SIGKILL');
-    // connections the kernel had already queued at the killed worker's sockets die with it; once
-    // those sockets are closed, new ones all go to the living
-    await until(async () => !existsSync(`/proc/${victim}`) || readFileSync(`/proc/${victim}/stat`, 'utf8').includes(') Z '), 'the worker to be gone', 5_000);
-    const statuses = await Promise.all(Array.from({ length: 10 }, () => getOnNewConnection(`${server.url}/readyz`)));
-    expect(statuses.every((status) => status === 200)).toBe(true);
+    // connections the kernel had already queued at the killed worker's sockets die with it (as with
+    // any crashed process); within moments every new one goes to the living, long before the restart
+    const served = async () => (await Promise.all(Array.from({ length: 10 }, () => getOnNewConnection(`${server.url}/readyz`).catch(() => 0)))).every((status) => status === 200);
+    await until(served, 'the living worker to take every new connection', 2_000);
     await until(async () => {
       const now = workerPids(server.pid);
       return now.length === WORKERS && !now.includes(victim!) && others.every((pid) => now.includes(pid));
