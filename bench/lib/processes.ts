@@ -104,16 +104,26 @@ export function rssBytes(pid: number): number {
 }
 
 /**
- * RSS of a Node server and of the Node processes it started (its cluster workers), summed: what the
- * product holds, PostgreSQL (its other child) left out.
+ * Proportional set size of a process in bytes (/proc/<pid>/smaps_rollup, Linux): its resident pages,
+ * each shared page divided among the processes that map it, so PSS of several processes adds up to
+ * the memory they hold together, where summed RSS counts the shared code (Node, libvips) once per
+ * process.
  */
-export function treeRssBytes(pid: number): number {
-  let sum = rssBytes(pid);
+export function pssBytes(pid: number): number {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const match = /^Pss:\s+(\d+) kB/m.exec(rollup);
+  if (!match) throw new Error(`no Pss for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+/** PSS of a Node server and of the Node processes it started (its cluster workers), summed; PostgreSQL left out. */
+export function treePssBytes(pid: number): number {
+  let sum = pssBytes(pid);
   for (const child of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
       const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
       const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parent === pid && readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('main.js')) sum += rssBytes(Number(child));
+      if (parent === pid && readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('main.js')) sum += pssBytes(Number(child));
     } catch {
       // the process ended between the listing and the read
     }
