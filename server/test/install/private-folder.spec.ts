@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,16 @@ describe.skipIf(notRoot)('as root, the product in a folder of mode 700 (a home f
     serverDir = join(clone, 'server');
     await mkdir(serverDir, { recursive: true });
     // the installed and built product, hard-linked: every path to it, PostgreSQL's binaries included, now runs through the private folder
-    await run('cp', ['-al', join(REPO, 'package.json'), join(REPO, 'node_modules'), clone]);
+    // all but the admin app's icon package: its ~16 000 identical declaration files share one inode in
+    // pnpm's store, and with the store and two installs on a machine another link set passes ext4's
+    // 65 000 links per inode ("Too many links"); the server never loads it
+    const nodeModules = join(REPO, 'node_modules');
+    await mkdir(join(clone, 'node_modules', '.pnpm'), { recursive: true });
+    await run('cp', ['-al', join(REPO, 'package.json'), clone]);
+    const topLevel = (await readdir(nodeModules)).filter((entry) => entry !== '.pnpm').map((entry) => join(nodeModules, entry));
+    if (topLevel.length > 0) await run('cp', ['-al', ...topLevel, join(clone, 'node_modules')]);
+    const stored = (await readdir(join(nodeModules, '.pnpm'))).filter((entry) => !entry.startsWith('@mui+icons-material@'));
+    await run('cp', ['-al', ...stored.map((entry) => join(nodeModules, '.pnpm', entry)), join(clone, 'node_modules', '.pnpm')]);
     await run('cp', ['-al', join(REPO, 'server/package.json'), join(REPO, 'server/node_modules'), join(REPO, 'server/dist'), serverDir]);
     env = { EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'info' };
   });
