@@ -17,6 +17,13 @@ describe(logJobQueueError.name, () => {
     ]);
   });
 
+  it('notes PostgreSQL refusing new connections while both shut down (cannot_connect_now)', () => {
+    const refusing = Object.assign(new Error('the database system is shutting down'), { code: '57P03' });
+    expect(lines((logger) => logJobQueueError(logger, refusing, true))).toEqual([
+      expect.objectContaining({ level: 30, code: '57P03', msg: 'job queue connection closed: PostgreSQL is shutting down too' }),
+    ]);
+  });
+
   it('reports the same as an error while the process is serving: the database went away under it', () => {
     expect(lines((logger) => logJobQueueError(logger, adminShutdown, false))).toEqual([
       expect.objectContaining({ level: 50, msg: 'job queue error', err: expect.objectContaining({ code: '57P01' }) }),

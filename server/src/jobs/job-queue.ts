@@ -2,6 +2,7 @@ import { PgBoss, type Job } from 'pg-boss';
 import type { StoredImageRef } from '../images/image-files.js';
 import type { Logger } from '../shared/logger.js';
 import { isShuttingDown } from '../shared/process-lifecycle.js';
+import { isPostgresShutdown, SHUTDOWN_SIGNAL_GRACE_MS } from '../db/postgres-errors.js';
 
 /** Make a scope's thumbnails match its tier: the missing heights made, the dropped ones removed. */
 export interface ThumbnailSyncJob {
@@ -49,10 +50,8 @@ export class JobQueue {
   static async start(databaseUrl: string, logger: Logger, { schedule = false }: { schedule?: boolean } = {}): Promise<JobQueue> {
     const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', max: 4, application_name: 'image-api-jobs', schedule });
     boss.on('error', (error) => {
-      if ((error as { code?: unknown } | null)?.code === ADMIN_SHUTDOWN && !isShuttingDown()) {
-        // a terminal's Ctrl-C reaches PostgreSQL and every server process together, and PostgreSQL's
-        // word can be read before this process has run its own signal handler
-        setTimeout(() => logJobQueueError(logger, error, isShuttingDown()), SIGNAL_GRACE_MS).unref();
+      if (isPostgresShutdown(error) && !isShuttingDown()) {
+        setTimeout(() => logJobQueueError(logger, error, isShuttingDown()), SHUTDOWN_SIGNAL_GRACE_MS).unref();
         return;
       }
       logJobQueueError(logger, error, isShuttingDown());
@@ -143,18 +142,14 @@ export class JobQueue {
   }
 }
 
-/** PostgreSQL's code for a connection it ends because it is shutting down. */
-const ADMIN_SHUTDOWN = '57P01';
-/** How long a shutdown notice from PostgreSQL waits for this process's own signal before it counts as an error. */
-const SIGNAL_GRACE_MS = 500;
 
 /**
  * An error pg-boss reports. While this process shuts down, PostgreSQL ending the queue's connections
  * is expected (Ctrl-C reaches the embedded one along with the server): a note, not an error.
  */
 export function logJobQueueError(logger: Logger, error: unknown, shuttingDown: boolean): void {
-  if (shuttingDown && (error as { code?: unknown } | null)?.code === ADMIN_SHUTDOWN) {
-    logger.info({ code: ADMIN_SHUTDOWN }, 'job queue connection closed: PostgreSQL is shutting down too');
+  if (shuttingDown && isPostgresShutdown(error)) {
+    logger.info({ code: (error as { code: string }).code }, 'job queue connection closed: PostgreSQL is shutting down too');
     return;
   }
   logger.error({ err: error }, 'job queue error');

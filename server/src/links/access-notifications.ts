@@ -1,5 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../shared/logger.js';
+import { isShuttingDown } from '../shared/process-lifecycle.js';
+import { isPostgresShutdown, SHUTDOWN_SIGNAL_GRACE_MS } from '../db/postgres-errors.js';
 import { ACCESS_CHANNEL } from '../db/access-triggers.js';
 import { parseAccessChange, type ServingFactsCache } from './serving-facts.js';
 
@@ -47,7 +49,10 @@ export class AccessNotifications {
       client.removeAllListeners('notification');
       client.end().catch(() => {});
       if (this.stopped) return;
-      this.logger.warn({ err: error, retryMs: this.retryMs }, 'access notifications lost: links read the database until they are back');
+      const note = () => this.logger.warn({ err: error, retryMs: this.retryMs }, 'access notifications lost: links read the database until they are back');
+      // PostgreSQL's shutdown notice can be read before this process's own signal handler has run
+      if (isPostgresShutdown(error) && !isShuttingDown()) setTimeout(() => !isShuttingDown() && note(), SHUTDOWN_SIGNAL_GRACE_MS).unref();
+      else if (!isShuttingDown()) note();
       this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
       this.retryTimer.unref();
       this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);

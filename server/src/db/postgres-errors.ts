@@ -1,0 +1,18 @@
+/**
+ * PostgreSQL's codes for a connection it ends because it is shutting down (admin_shutdown) and for one
+ * it refuses while it does (cannot_connect_now).
+ */
+const SHUTDOWN_CODES = new Set(['57P01', '57P03']);
+
+/** Whether the error is PostgreSQL saying it is shutting down. */
+export function isPostgresShutdown(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && SHUTDOWN_CODES.has(code);
+}
+
+/**
+ * How long PostgreSQL's shutdown notice waits for this process's own signal before it counts as a
+ * fault: a terminal's Ctrl-C reaches PostgreSQL and every server process together, and PostgreSQL's
+ * word can be read before the process has run its signal handler.
+ */
+export const SHUTDOWN_SIGNAL_GRACE_MS = 500;
