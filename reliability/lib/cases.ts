@@ -36,8 +36,10 @@ export function isShed(response: RawResponse, json: unknown): boolean {
   return (code === 'RATE_LIMITED' || code === 'SERVICE_UNAVAILABLE') && (status === 200 || status === 429 || status === 503);
 }
 
+/** The error code in either shape the server answers: GraphQL routes' `errors`, the file routes' `error`. */
 export function firstCode(json: unknown): string | undefined {
-  return (json as Json | undefined)?.errors?.[0]?.extensions?.code;
+  const body = json as (Json & { error?: { code?: string } }) | undefined;
+  return body?.errors?.[0]?.extensions?.code ?? body?.error?.code;
 }
 
 export function firstReason(json: unknown): string | undefined {

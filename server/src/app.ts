@@ -24,17 +24,18 @@ import { adminUiRouter } from './http/admin-ui.route.js';
 import { FileServer, isLinkPath } from './http/file-server.js';
 import { graphqlServer, isPlainGraphqlRequest } from './http/graphql-server.js';
 import { LinkAccess } from './links/link-access.js';
-import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin.js';
+import { graphqlMetricsPlugin } from './graphql/metrics.plugin.js';
 import { accessLog } from './observability/access-log.js';
 import { httpMetrics, metricsRoute } from './observability/http-metrics.js';
 import { processUploadRequest } from './images/upload.scalar.js';
 import { healthRoutes } from './observability/readiness.js';
+import { codeOfStatus, sendError } from './http/error-responses.js';
+import { HTTP_STATUS } from './shared/errors.js';
 import { requestScope } from './shared/request-scope.js';
 
 /** How long requests in flight may take to finish at shutdown before their connections are cut. */
 export const DRAIN_GRACE_MS = 10_000;
 
-const CONTEXT_ERROR_STATUS: Partial<Record<string, number>> = { UNAUTHENTICATED: 401, SERVICE_UNAVAILABLE: 503 };
 
 export interface App {
   /** Every request: link routes and plain GraphQL requests on node:http, the rest through Express. */
@@ -88,8 +89,7 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
       // that tells clients (the admin app among them) to sign in again or retry
       const known = toAppError(error);
       if (!known) throw error;
-      const status = CONTEXT_ERROR_STATUS[known.code];
-      throw status ? new GraphQLError(known.message, { extensions: { ...known.extensions, http: { status } } }) : known;
+      throw new GraphQLError(known.message, { extensions: { ...known.extensions, http: { status: HTTP_STATUS[known.code] } } });
     }
   };
 
@@ -136,12 +136,11 @@ function errorHandler({ logger }: AppDeps): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 600 ? error.status : 500;
     if (status >= 500) logger.error({ err: error, url: req.url }, 'request failed');
-    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 499 ? 'CLIENT_CLOSED_REQUEST' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
     const message = status < 500 && error?.expose !== false ? String(error.message) : 'Internal server error';
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+    sendError(res, 'graphql', codeOfStatus(status), message);
   };
 }

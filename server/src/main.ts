@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { reportReady, ServerCluster } from './cluster/primary.js';
-import type { Config } from './config/env.js';
+import { loadConfigOrExit, type Config } from './config/env.js';
 import { EmbeddedPostgresError } from './db/embedded-postgres.js';
 import { DRAIN_GRACE_MS } from './app.js';
 import { startRuntime } from './runtime.js';
 import { startServer } from './server.js';
 import { createLogger, type Logger } from './shared/logger.js';
-import { isShuttingDown, loadConfigOrExit, stopOnSignals } from './shared/process-lifecycle.js';
+import { isShuttingDown, stopOnSignals } from './shared/process-lifecycle.js';
 import type { BootstrapResult } from './users/admin-bootstrap.js';
 
 async function main(): Promise<void> {

@@ -4,7 +4,7 @@ import { AuthTokens } from './auth/auth-token.js';
 import type { Config } from './config/env.js';
 import { resolveSecrets } from './config/secrets.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
-import { createOrm, migrate, underStartupLock } from './db/orm.js';
+import { createOrm, migrate, underStartupLock } from './orm.js';
 import type { Sql } from './db/sql.js';
 import type { AppDeps } from './graphql/context.js';
 import { ImageFiles } from './images/image-files.js';

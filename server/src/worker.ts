@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { startRuntime } from './runtime.js';
 import { createLogger } from './shared/logger.js';
-import { loadConfigOrExit, stopOnSignals } from './shared/process-lifecycle.js';
+import { loadConfigOrExit } from './config/env.js';
+import { stopOnSignals } from './shared/process-lifecycle.js';
 
 /** A process that only runs background jobs, for deployments that keep them off the API servers. */
 async function main(): Promise<void> {

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Sql } from '../db/sql.js';
-import { RateLimitedError, UnauthenticatedError } from '../graphql/errors.js';
+import { RateLimitedError, UnauthenticatedError } from '../shared/errors.js';
 import { MAX_PASSWORD } from '../users/user-rules.js';
-import { isUuid } from '../storage/paths.js';
+import { isUuid } from '../shared/ids.js';
 import { Tier } from '../tiers/tier.entity.js';
 import { User } from '../users/user.entity.js';
 import type { AuthTokens } from './auth-token.js';

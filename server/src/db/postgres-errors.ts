@@ -16,3 +16,13 @@ export function isPostgresShutdown(error: unknown): boolean {
  * word can be read before the process has run its signal handler.
  */
 export const SHUTDOWN_SIGNAL_GRACE_MS = 500;
+
+// restarting or unreachable (57P01, 57P03, 08006, 08001), and statement_timeout (57014) or
+// lock_timeout (55P03) cancelling a query
+const UNAVAILABLE_CODES = new Set([...SHUTDOWN_CODES, '08006', '08001', '57014', '55P03']);
+
+/** Whether the error is PostgreSQL being out of reach for now, so a retry later can succeed. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && UNAVAILABLE_CODES.has(code);
+}

@@ -20,7 +20,7 @@ import type { Logger } from '../shared/logger.js';
 import { TierService } from '../tiers/tier.service.js';
 import type { User } from '../users/user.entity.js';
 import { UserService } from '../users/user.service.js';
-import { UnauthenticatedError } from './errors.js';
+import { UnauthenticatedError } from '../shared/errors.js';
 
 /** What lives as long as the process: built once at start and shared by every request. */
 export interface AppDeps {

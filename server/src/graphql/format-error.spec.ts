@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../shared/logger.js';
 import { NotFoundError as OrmNotFoundError } from '@mikro-orm/core';
-import { BadUserInputError } from './errors.js';
+import { BadUserInputError } from '../shared/errors.js';
 import { createFormatError } from './format-error.js';
 
 const format = createFormatError(createLogger('silent'));

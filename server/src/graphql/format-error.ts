@@ -1,20 +1,19 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { NotFoundError as OrmNotFoundError } from '@mikro-orm/core';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { isDatabaseUnavailable } from '../db/postgres-errors.js';
 import type { Logger } from '../shared/logger.js';
-import { AppError, NotFoundError, ServiceUnavailableError } from './errors.js';
+import { asStorageFaultError, osFaultOf } from '../shared/os-errors.js';
+import { AppError, NotFoundError, ServiceUnavailableError } from '../shared/errors.js';
 import { asTokenLimitError, withoutSuggestions } from './operation-limits.js';
 
-// the database unreachable or restarting, and statement_timeout (57014) or lock_timeout (55P03) cancelling a query
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001', '57014', '55P03']);
 
 /** Turns what a resolver threw into an AppError when we know what it means; `undefined` when we don't. */
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   if (error instanceof OrmNotFoundError) return new NotFoundError();
-  const code = (error as { code?: string } | null)?.code;
-  if (code && CONNECTION_ERRORS.has(code)) return new ServiceUnavailableError();
-  return undefined;
+  if (isDatabaseUnavailable(error) || osFaultOf(error) === 'CONNECTION_LOST') return new ServiceUnavailableError();
+  return asStorageFaultError(error);
 }
 
 /**

@@ -13,17 +13,10 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import { MAX_PAGE_SIZE } from './list-args.js';
+import type { OperationLimits } from '../config/env.js';
+import { MAX_PAGE_SIZE } from '../shared/list-args.js';
 
-/** How big one operation may be; checked before anything runs. */
-export interface OperationLimits {
-  maxDepth: number;
-  maxCost: number;
-  maxAliases: number;
-  maxDirectives: number;
-  /** Enforced by the parser (`parseOptions.maxTokens`), so an oversized document is never fully parsed. */
-  maxTokens: number;
-}
+export type { OperationLimits } from '../config/env.js';
 
 /** Fields that may appear once per operation: aliases must not turn one request into many password guesses. */
 const ONCE_PER_OPERATION = new Set(['login']);

@@ -1,6 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { authChecker } from '../auth/auth-checker.js';
+import { authChecker } from './auth-checker.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { ImageConnectionResolver, ImageResolver } from '../images/image.resolver.js';
 import { LinkResolver } from '../links/link.resolver.js';

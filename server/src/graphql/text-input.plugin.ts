@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
+import { HTTP_STATUS } from '../shared/errors.js';
 
 const MAX_NESTING = 64;
 
@@ -16,7 +17,7 @@ export function textInputPlugin(): ApolloServerPlugin {
           const field = nulInVariables(request.variables) ?? nulInDocument(document);
           if (field === undefined) return;
           throw new GraphQLError('Text may not contain NUL characters', {
-            extensions: { code: 'BAD_USER_INPUT', reason: 'NUL_CHARACTER', ...(field ? { field } : {}), http: { status: 400 } },
+            extensions: { code: 'BAD_USER_INPUT', reason: 'NUL_CHARACTER', ...(field ? { field } : {}), http: { status: HTTP_STATUS.BAD_USER_INPUT } },
           });
         },
       };

@@ -5,10 +5,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { RequestHandler } from 'express';
 import { Counter } from 'prom-client';
-import { DEFAULT_RETRY_AFTER_SECONDS } from '../graphql/errors.js';
 import { QUEUE_FULL, QUEUE_FULL_MESSAGE, type ProcessingPool } from '../images/processing-pool.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Admission, AdmissionGate, Refusal } from './admission-gate.js';
+import { sendError, type ErrorShape } from './error-responses.js';
 
 /**
  * How long a refused request's unread body is still taken in and thrown away before the connection is
@@ -18,18 +18,11 @@ import type { Admission, AdmissionGate, Refusal } from './admission-gate.js';
 const LINGER_MS = 2000;
 
 /**
- * Answers at once, in the API's error shape, without parsing or storing the body: Node discards what
+ * Answers at once, in the route's error shape, without parsing or storing the body: Node discards what
  * the client still sends (the connection stays usable), for LINGER_MS at most.
  */
-export function refuse(req: IncomingMessage, res: ServerResponse, status: 429 | 503, extensions: { code: 'RATE_LIMITED' | 'SERVICE_UNAVAILABLE'; reason?: string }, message: string): void {
-  const body = JSON.stringify({ errors: [{ message, extensions }] });
-  res.writeHead(status, {
-    'Retry-After': String(DEFAULT_RETRY_AFTER_SECONDS),
-    'Cache-Control': 'no-store',
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-  });
-  res.end(body);
+export function refuse(req: IncomingMessage, res: ServerResponse, shape: ErrorShape, code: 'RATE_LIMITED' | 'SERVICE_UNAVAILABLE', message: string, reason?: string): void {
+  sendError(res, shape, code, message, reason ? { reason } : {});
   if (req.complete) return;
   const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
   timer.unref();
@@ -49,7 +42,7 @@ export function admissionControl(admit: Admit): RequestHandler {
 }
 
 /** Whether a request may run: answered at once when no wait is needed, else once its wait in line ends. */
-export type Admit = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+export type Admit = (req: IncomingMessage, res: ServerResponse, shape?: ErrorShape) => boolean | Promise<boolean>;
 
 /**
  * The gate as a plain function for node:http handlers: true once the request may run (its slot is
@@ -65,27 +58,27 @@ export function admitter(gate: AdmissionGate, metrics: Metrics): Admit {
   });
   metrics.gauge('http_requests_in_flight', 'Requests admitted and not yet answered', () => gate.stats.inFlight);
   metrics.gauge('http_requests_queued', 'Requests waiting for admission', () => gate.stats.waiting);
-  const settle = (req: IncomingMessage, res: ServerResponse, admission: Admission): boolean => {
+  const settle = (req: IncomingMessage, res: ServerResponse, shape: ErrorShape, admission: Admission): boolean => {
     if (!admission.admitted) {
       shed.inc({ reason: admission.reason });
-      if (admission.reason !== 'gone') refuse(req, res, 503, { code: 'SERVICE_UNAVAILABLE' }, busyMessage(admission.reason));
+      if (admission.reason !== 'gone') refuse(req, res, shape, 'SERVICE_UNAVAILABLE', busyMessage(admission.reason));
       return false;
     }
     // 'close' follows 'finish' on every response, and comes alone when the client left first
     res.once('close', admission.release);
     return true;
   };
-  const waitInLine = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+  const waitInLine = async (req: IncomingMessage, res: ServerResponse, shape: ErrorShape): Promise<boolean> => {
     const left = new AbortController();
     const onClose = () => left.abort();
     res.once('close', onClose);
     const admission = await gate.enter(left.signal);
     res.off('close', onClose);
-    return settle(req, res, admission);
+    return settle(req, res, shape, admission);
   };
-  return (req, res) => {
+  return (req, res, shape = 'graphql') => {
     const now = gate.enterNow();
-    return now ? settle(req, res, now) : waitInLine(req, res);
+    return now ? settle(req, res, shape, now) : waitInLine(req, res, shape);
   };
 }
 
@@ -103,7 +96,7 @@ export function uploadAdmission(pool: ProcessingPool): RequestHandler {
   return (req, res, next) => {
     if (req.method !== 'POST' || !req.is('multipart/form-data')) return next();
     if (pool.isFull || uploading >= pool.capacity) {
-      refuse(req, res, 429, { code: 'RATE_LIMITED', reason: QUEUE_FULL }, QUEUE_FULL_MESSAGE);
+      refuse(req, res, 'graphql', 'RATE_LIMITED', QUEUE_FULL_MESSAGE, QUEUE_FULL);
       return;
     }
     uploading++;

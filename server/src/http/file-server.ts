@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import type { AppDeps } from '../graphql/context.js';
-import { RateLimitedError, StoredImageCorruptError } from '../graphql/errors.js';
+import { RateLimitedError, StoredImageCorruptError } from '../shared/errors.js';
 import { ImageFormat } from '../images/image.entity.js';
 import { isRefusal, type LinkAccess, type LinkGrant, type LinkRefusalCode } from '../links/link-access.js';
 import { variantName } from '../links/link-urls.js';
@@ -11,7 +11,8 @@ import { writeAccessLine } from '../observability/access-log.js';
 import type { Logger } from '../shared/logger.js';
 import { requestIdOf, runInRequestScope } from '../shared/request-scope.js';
 import type { Admit } from './admission.js';
-import { extensionOf } from '../storage/paths.js';
+import { sendError } from './error-responses.js';
+import { extensionOf } from '../images/storage-keys.js';
 
 const CONTENT_TYPES: Record<ImageFormat, string> = { PNG: 'image/png', JPEG: 'image/jpeg' };
 
@@ -24,17 +25,6 @@ const SECURITY_HEADERS = {
   'Content-Security-Policy': "default-src 'none'; sandbox",
   'Cross-Origin-Resource-Policy': 'cross-origin',
 } as const;
-
-const REFUSAL_STATUS: Record<LinkRefusalCode | 'RATE_LIMITED' | 'IMAGE_CORRUPT' | 'METHOD_NOT_ALLOWED', number> = {
-  LINK_INVALID: 403,
-  LINK_NOT_ALLOWED: 403,
-  LINK_EXPIRED: 410,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  RATE_LIMITED: 429,
-  // our data is broken, not the request: a 5xx, but one that says what is wrong (already logged)
-  IMAGE_CORRUPT: 500,
-};
 
 /** Whether a request is for the link routes, which this server answers without Express. */
 export function isLinkPath(url: string | undefined): boolean {
@@ -90,13 +80,13 @@ export class FileServer {
       res.setHeader('Allow', 'GET, HEAD');
       return refuse(res, 'METHOD_NOT_ALLOWED', 'Links answer GET and HEAD only');
     }
-    const admitted = this.admit(req, res);
+    const admitted = this.admit(req, res, 'file');
     if (admitted === true && this.sendHot(req, res, url, requestId)) return;
     prepare(res, requestId);
     runInRequestScope(requestId, () =>
       this.serve(req, res, url, path, query === -1 ? '' : url.slice(query + 1), admitted).catch((error) => {
         this.logger.error({ err: error, path }, 'request failed');
-        if (!res.headersSent) fail(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+        if (!res.headersSent) refuse(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
         else res.destroy();
       }),
     );
@@ -244,13 +234,6 @@ function handOff(res: ServerResponse, prefix: string, key: string): void {
   res.writeHead(200, { 'X-Accel-Redirect': `${prefix}${key}` }).end();
 }
 
-function refuse(res: ServerResponse, code: keyof typeof REFUSAL_STATUS, message: string): void {
-  fail(res, REFUSAL_STATUS[code], code, message);
-}
-
-function fail(res: ServerResponse, status: number, code: string, message: string): void {
-  for (const header of ['Content-Type', 'ETag', 'Content-Disposition', 'Content-Length']) res.removeHeader(header);
-  const body = JSON.stringify({ error: { code, message } });
-  res.writeHead(status, { 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
+function refuse(res: ServerResponse, code: LinkRefusalCode | 'RATE_LIMITED' | 'IMAGE_CORRUPT' | 'METHOD_NOT_ALLOWED' | 'INTERNAL_SERVER_ERROR', message: string): void {
+  sendError(res, 'file', code, message);
 }

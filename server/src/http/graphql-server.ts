@@ -8,6 +8,7 @@ import { writeAccessLine } from '../observability/access-log.js';
 import type { Logger } from '../shared/logger.js';
 import { requestIdOf, runInRequestScope } from '../shared/request-scope.js';
 import type { Admit } from './admission.js';
+import { sendError } from './error-responses.js';
 
 /** Largest JSON body, as `express.json({ limit: '1mb' })` took it. */
 const MAX_JSON_BYTES = 1024 * 1024;
@@ -65,7 +66,7 @@ export function graphqlServer<TContext extends BaseContext>(options: GraphqlServ
     const fail = (error: unknown) => {
       logger.error({ err: error, url: '/graphql' }, 'request failed');
       if (res.headersSent) res.destroy();
-      else sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      else sendError(res, 'graphql', 'INTERNAL_SERVER_ERROR', 'Internal server error');
     };
     options.cors(req, res, (error) => {
       if (error) return fail(error);
@@ -88,7 +89,7 @@ async function answer<TContext extends BaseContext>(req: IncomingMessage, res: S
   let body: unknown;
   if (req.method === 'POST') {
     const read = await readJson(req);
-    if ('refused' in read) return sendError(res, read.refused.status, read.refused.code, read.refused.message);
+    if ('refused' in read) return sendError(res, 'graphql', read.refused.code, read.refused.message);
     body = read.body;
   }
   const url = req.url!;
@@ -112,14 +113,14 @@ async function answer<TContext extends BaseContext>(req: IncomingMessage, res: S
   res.end();
 }
 
-type JsonRead = { body: unknown } | { refused: { status: number; code: string; message: string } };
+type JsonRead = { body: unknown } | { refused: { code: 'PAYLOAD_TOO_LARGE' | 'BAD_REQUEST'; message: string } };
 
 /** The request's JSON body, refused as `express.json` would: 413 over the limit, 400 when not JSON. */
 async function readJson(req: IncomingMessage): Promise<JsonRead> {
   const declared = Number(req.headers['content-length']);
   if (declared > MAX_JSON_BYTES) {
     req.resume();
-    return { refused: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request entity too large' } };
+    return { refused: { code: 'PAYLOAD_TOO_LARGE', message: 'request entity too large' } };
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -127,7 +128,7 @@ async function readJson(req: IncomingMessage): Promise<JsonRead> {
     size += chunk.length;
     if (size > MAX_JSON_BYTES) {
       req.resume();
-      return { refused: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request entity too large' } };
+      return { refused: { code: 'PAYLOAD_TOO_LARGE', message: 'request entity too large' } };
     }
     chunks.push(chunk);
   }
@@ -137,14 +138,8 @@ async function readJson(req: IncomingMessage): Promise<JsonRead> {
   try {
     return { body: JSON.parse(text) };
   } catch (error) {
-    return { refused: { status: 400, code: 'BAD_REQUEST', message: (error as Error).message } };
+    return { refused: { code: 'BAD_REQUEST', message: (error as Error).message } };
   }
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
 }
 
 /** TRUST_PROXY as Express's `trust proxy` reads it, for proxy-addr. */

@@ -1,5 +1,5 @@
-import { BadUserInputError } from '../graphql/errors.js';
-import { isUuid } from '../storage/paths.js';
+import { BadUserInputError } from '../shared/errors.js';
+import { isUuid } from '../shared/ids.js';
 
 export interface ImageCursor {
   createdAt: Date;

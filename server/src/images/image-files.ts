@@ -1,8 +1,8 @@
 import { access } from 'node:fs/promises';
-import { ServiceUnavailableError } from '../graphql/errors.js';
+import { asStorageFaultError } from '../shared/os-errors.js';
 import { LocalStorage } from '../storage/local-storage.js';
 import type { Storage } from '../storage/storage.js';
-import { originalKey, thumbnailKey, thumbnailPrefix } from '../storage/paths.js';
+import { originalKey, thumbnailKey, thumbnailPrefix } from './storage-keys.js';
 import type { ImageFormat } from './image.entity.js';
 import type { Thumbnail } from './image-processor.js';
 import { ThumbnailCache } from './thumbnail-cache.js';
@@ -127,17 +127,10 @@ export class ImageFiles {
   }
 }
 
-const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
-// ENOENT too: Node's recursive mkdir reports a read-only parent as "no such file or directory"
-const UNWRITABLE = new Set(['EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'EEXIST', 'EISDIR', 'ENOENT']);
-
 /**
  * A write the storage refused for a reason of its own (full, read-only, a broken folder) is ours, not
  * the client's: SERVICE_UNAVAILABLE with a reason an operator can act on. Anything else passes as it is.
  */
 export function asStorageError(error: unknown): unknown {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code && FULL.has(code)) return new ServiceUnavailableError('Image storage is full', { reason: 'STORAGE_FULL' });
-  if (code && UNWRITABLE.has(code)) return new ServiceUnavailableError('Image storage cannot be written', { reason: 'STORAGE_UNWRITABLE' });
-  return error;
+  return asStorageFaultError(error) ?? error;
 }

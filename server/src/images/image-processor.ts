@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { BadUserInputError } from '../graphql/errors.js';
+import { BadUserInputError } from '../shared/errors.js';
 import { ImageFormat } from './image.entity.js';
 
 // Only JPEG and PNG decoders may ever see untrusted bytes: SVG, TIFF, HEIF, PDF and the rest stay off.

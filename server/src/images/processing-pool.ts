@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { RateLimitedError } from '../graphql/errors.js';
+import { RateLimitedError } from '../shared/errors.js';
 import { lowerHelperThreadPriority } from './thread-priority.js';
 
 /** `extensions.reason` of an upload refused because the pool cannot take more work. */

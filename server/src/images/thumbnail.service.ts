@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { StoredImageCorruptError } from '../graphql/errors.js';
+import { StoredImageCorruptError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ImageFiles, StoredImageRef } from './image-files.js';
 import { ImageRejectedError, makeThumbnails, type Dimensions, type Thumbnail } from './image-processor.js';

@@ -4,7 +4,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError, BadUserInputError, ServiceUnavailableError } from '../graphql/errors.js';
+import { AppError, BadUserInputError, ServiceUnavailableError } from '../shared/errors.js';
+import { storageFaultOf } from '../shared/os-errors.js';
 import { ImageRejectedError } from './image-processor.js';
 
 export interface StagedFile {
@@ -44,6 +45,8 @@ export async function stageUpload(openSource: () => Readable, dir: string, maxBy
   return { path, bytes, remove };
 }
 
+const UNSTORABLE = 'Uploads cannot be stored right now';
+
 /**
  * What a failed upload means to the client. Errors of our own disk are ours (SERVICE_UNAVAILABLE, or
  * masked); everything else came from the request: too large, cut short, or malformed multipart.
@@ -52,13 +55,13 @@ export function toUploadError(error: unknown, maxBytes: number): Error {
   if (error instanceof AppError) return error;
   const status = (error as { status?: number }).status;
   if (error instanceof TooLargeSignal || status === 413) return new ImageRejectedError('TOO_LARGE', `the limit is ${maxBytes} bytes`);
+  // the folder uploads are received into, not the image storage: the message says so
+  const fault = storageFaultOf(error);
+  if (fault) return new ServiceUnavailableError(UNSTORABLE, { reason: fault });
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'ENOENT' || code === 'EDQUOT') {
-    return new ServiceUnavailableError('Uploads cannot be stored right now');
-  }
   if (typeof code === 'string' && code.startsWith('E')) return error as Error;
   // fs-capacitor's own buffer file failed (its folder unwritable or full); a client abort fails earlier, differently
-  if ((error as Error | null)?.constructor?.name === 'ReadAfterDestroyedError') return new ServiceUnavailableError('Uploads cannot be stored right now');
+  if ((error as Error | null)?.constructor?.name === 'ReadAfterDestroyedError') return new ServiceUnavailableError(UNSTORABLE, { reason: 'STORAGE_UNWRITABLE' });
   if (status === 499) return new BadUserInputError('The upload did not arrive whole', { reason: 'INCOMPLETE_UPLOAD' });
   return new BadUserInputError('The upload could not be read', { reason: 'MALFORMED_UPLOAD' });
 }

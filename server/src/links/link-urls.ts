@@ -1,4 +1,4 @@
-import { isUuid } from '../storage/paths.js';
+import { isUuid } from '../shared/ids.js';
 import type { LinkSigner } from './link-signer.js';
 
 /** What a permanent link points at: one thumbnail height, or the original. */

@@ -1,4 +1,4 @@
-import { BadUserInputError, ForbiddenError } from '../graphql/errors.js';
+import { BadUserInputError, ForbiddenError } from '../shared/errors.js';
 import type { ImageService } from '../images/image.service.js';
 import type { Clock } from '../shared/clock.js';
 import { allowsExpiringLinks } from '../tiers/tier-policy.js';

@@ -1,18 +1,4 @@
-import { ConfigError, loadConfig, type Config } from '../config/env.js';
 import type { Logger } from './logger.js';
-
-/** The validated config, or the process ends with the message that names every bad variable. */
-export function loadConfigOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
 
 let shuttingDown = false;
 

@@ -1,4 +1,4 @@
-import { BadUserInputError } from '../graphql/errors.js';
+import { BadUserInputError } from '../shared/errors.js';
 
 export const MAX_HEIGHTS = 16;
 export const MAX_HEIGHT = 4096;

@@ -1,5 +1,5 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PageArgs, SortOrder } from '../graphql/list-args.js';
+import { PageArgs, SortOrder } from '../shared/list-args.js';
 import { Tier } from './tier.entity.js';
 
 export enum TierSortField {

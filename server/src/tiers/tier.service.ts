@@ -1,11 +1,11 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../graphql/errors.js';
-import { checkPage, escapeLike, SortOrder } from '../graphql/list-args.js';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { checkPage, escapeLike, SortOrder } from '../shared/list-args.js';
 import type { Background } from '../jobs/background.js';
 import type { AccessChange } from '../links/serving-facts.js';
 import type { Clock } from '../shared/clock.js';
-import { isUuid } from '../storage/paths.js';
+import { isUuid } from '../shared/ids.js';
 import { User } from '../users/user.entity.js';
 import { checkThumbnailHeights, checkTierName } from './tier-rules.js';
 import type { CreateTierInput, TierListArgs, TierList, UpdateTierInput } from './tier.args.js';

@@ -1,4 +1,4 @@
-import { BadUserInputError } from '../graphql/errors.js';
+import { BadUserInputError } from '../shared/errors.js';
 
 const USERNAME = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
 export const MIN_PASSWORD = 8;

@@ -1,13 +1,13 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hashPassword } from '../auth/password.js';
-import { BadUserInputError, NotFoundError } from '../graphql/errors.js';
-import { checkPage, escapeLike, SortOrder } from '../graphql/list-args.js';
+import { BadUserInputError, NotFoundError } from '../shared/errors.js';
+import { checkPage, escapeLike, SortOrder } from '../shared/list-args.js';
 import type { Background } from '../jobs/background.js';
 import { Image } from '../images/image.entity.js';
 import type { AccessChange } from '../links/serving-facts.js';
 import type { Clock } from '../shared/clock.js';
-import { isUuid } from '../storage/paths.js';
+import { isUuid } from '../shared/ids.js';
 import { BUILTIN_TIER_IDS, Tier } from '../tiers/tier.entity.js';
 import { checkPassword, checkUsername } from './user-rules.js';
 import type { CreateUserInput, UpdateUserInput, UserList, UserListArgs } from './user.args.js';

@@ -44,8 +44,8 @@ const serverServices = Object.entries(compose.services).filter(([, service]) => 
 /** The environment a server container gets: the image's ENV, then the service's. */
 const containerEnv = (service: ComposeService) => ({ ...dockerfile.runtimeEnv(), ...serviceEnvironment(service) });
 
-/** Every variable the server reads: the keys of the env schema in config/env.ts. */
-const serverVariables = [...read('server/src/config/env.ts').matchAll(/^ {4}([A-Z][A-Z0-9_]*): /gm)].map((m) => m[1]!);
+/** Every variable the server reads: the keys of the env schema in config/env-schema.ts. */
+const serverVariables = [...read('server/src/config/env-schema.ts').matchAll(/^ {4}([A-Z][A-Z0-9_]*): /gm)].map((m) => m[1]!);
 /** Read by the dynamic loader and the C library under Node, not by the config: the image sets them for libvips' allocations. */
 const RUNTIME_VARIABLES = ['MALLOC_ARENA_MAX', 'LD_PRELOAD'];
 

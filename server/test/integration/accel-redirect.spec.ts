@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/env.js';
 import { ImageFormat } from '../../src/images/image.entity.js';
-import { originalKey, thumbnailKey } from '../../src/storage/paths.js';
+import { originalKey, thumbnailKey } from '../../src/images/storage-keys.js';
 import { jpeg, png } from '../support/images.js';
 import { BUILTIN_TIER_IDS, TestServer, type TestUser } from '../support/test-server.js';
 

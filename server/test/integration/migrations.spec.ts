@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { createOrm, migrate } from '../../src/db/orm.js';
+import { createOrm, migrate } from '../../src/orm.js';
 import type { MikroORM } from '@mikro-orm/postgresql';
 
 /** A fresh, empty database: what a new deployment starts from. */

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ServingFactsCache } from '../../src/links/serving-facts.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { withDatabase } from '../global-setup.js';
+import { withDatabase } from '../support/global-setup.js';
 
 const BASIC = '00000000-0000-4000-8000-000000000001';
 const PREMIUM = '00000000-0000-4000-8000-000000000002';

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageFormat } from '../../src/images/image.entity.js';
-import { thumbnailKey } from '../../src/storage/paths.js';
+import { thumbnailKey } from '../../src/images/storage-keys.js';
 import { jpeg } from '../support/images.js';
 import { TestServer, type TestUser } from '../support/test-server.js';
 

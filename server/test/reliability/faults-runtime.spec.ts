@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageFormat } from '../../src/images/image.entity.js';
-import { originalKey, thumbnailKey } from '../../src/storage/paths.js';
+import { originalKey, thumbnailKey } from '../../src/images/storage-keys.js';
 import { jpeg } from '../support/images.js';
 import { TestServer, type TestUser } from '../support/test-server.js';
 import { until } from '../support/polling.js';

@@ -179,7 +179,7 @@ describe('admission control', () => {
     const answer = await timed(() => fetch(`${server.url}${thumbnailPath}`));
     expect(answer.status).toBe(503);
     expect(answer.retryAfter).toBe('1');
-    expect(answer.body.errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect(answer.body.error.code, 'file routes answer in their own shape').toBe('SERVICE_UNAVAILABLE');
   });
 
   it('keeps /healthz, /readyz and /metrics answering while it sheds', async () => {

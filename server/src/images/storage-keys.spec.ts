@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ImageFormat } from '../images/image.entity.js';
-import { originalKey, thumbnailKey, thumbnailPrefix } from './paths.js';
-import { LocalStorage } from './local-storage.js';
+import { ImageFormat } from './image.entity.js';
+import { originalKey, thumbnailKey, thumbnailPrefix } from './storage-keys.js';
+import { LocalStorage } from '../storage/local-storage.js';
 
 const ID = '3f2a9c1e-0b7d-4e2a-9a51-6c0d2f9e8b10';
 

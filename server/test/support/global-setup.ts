@@ -1,12 +1,12 @@
 import { rm } from 'node:fs/promises';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded-postgres.js';
 import { PgBoss } from 'pg-boss';
-import { createOrm, migrate } from '../src/db/orm.js';
-import { freePort } from './support/free-port.js';
-import { postgresReachableTempDir } from './support/temp-dir.js';
-import { startS3rver } from './support/s3-server.js';
+import { createOrm, migrate } from '../../src/orm.js';
+import { freePort } from './free-port.js';
+import { postgresReachableTempDir } from './temp-dir.js';
+import { startS3rver } from './s3-server.js';
 
 export const TEMPLATE_DB = 'imageapi_test_template';
 

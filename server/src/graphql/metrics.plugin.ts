@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLError } from 'graphql';
-import { toAppError } from '../graphql/format-error.js';
-import type { Metrics } from './metrics.js';
+import { toAppError } from './format-error.js';
+import type { Metrics } from '../observability/metrics.js';
 
 const CODE = /^[A-Z_]{1,40}$/;
 

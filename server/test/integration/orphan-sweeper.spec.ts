@@ -4,13 +4,13 @@ import { mkdir, mkdtemp, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/env.js';
-import { ORPHAN_SWEEP_CRON } from '../jobs/job-queue.js';
-import { originalKey, thumbnailKey } from '../storage/paths.js';
-import { jpeg } from '../../test/support/images.js';
-import { TestServer, type TestUser } from '../../test/support/test-server.js';
-import { ImageFormat } from './image.entity.js';
-import { OrphanSweeper } from './orphan-sweeper.js';
+import { loadConfig } from '../../src/config/env.js';
+import { ORPHAN_SWEEP_CRON } from '../../src/jobs/job-queue.js';
+import { originalKey, thumbnailKey } from '../../src/images/storage-keys.js';
+import { jpeg } from '../support/images.js';
+import { TestServer, type TestUser } from '../support/test-server.js';
+import { ImageFormat } from '../../src/images/image.entity.js';
+import { OrphanSweeper } from '../../src/images/orphan-sweeper.js';
 
 const GRACE = 3600;
 // the sweep also clears old multipart buffers in os.tmpdir(); these tests move the clock forward, so

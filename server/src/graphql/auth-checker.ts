@@ -1,6 +1,6 @@
 import type { AuthChecker } from 'type-graphql';
-import type { Context } from '../graphql/context.js';
-import { ForbiddenError, UnauthenticatedError } from '../graphql/errors.js';
+import type { Context } from './context.js';
+import { ForbiddenError, UnauthenticatedError } from '../shared/errors.js';
 
 export type Role = 'ADMIN';
 

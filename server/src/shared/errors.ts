@@ -10,6 +10,34 @@ export type ErrorCode =
   | 'SERVICE_UNAVAILABLE'
   | 'IMAGE_CORRUPT';
 
+/**
+ * The HTTP status of every code the API answers with, on every route: a GraphQL request refused before
+ * execution, a file link refused, an upload body too large. The one place a code gets its status.
+ */
+export const HTTP_STATUS = {
+  BAD_REQUEST: 400,
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  LINK_INVALID: 403,
+  LINK_NOT_ALLOWED: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  LINK_EXPIRED: 410,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  // nginx's code for a client that left before its request was read whole; only ever logged
+  CLIENT_CLOSED_REQUEST: 499,
+  INTERNAL_SERVER_ERROR: 500,
+  // our data is broken, not the request: a 5xx, but one that says what is wrong (already logged)
+  IMAGE_CORRUPT: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const satisfies Record<string, number>;
+
+export type HttpErrorCode = keyof typeof HTTP_STATUS;
+
 export interface ErrorDetails {
   /** Input field the error concerns, as a dotted path (`input.name`), so forms can show it beside the field. */
   field?: string;
@@ -69,7 +97,7 @@ export class RateLimitedError extends AppError {
     // Apollo takes the response's HTTP status and headers from `extensions.http` and leaves it out of
     // what it prints; format-error drops it as well, since it rebuilds extensions from this error
     const retryAfter = String(details?.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
-    super(message, 'RATE_LIMITED', { ...details, http: { status: 429, headers: new Map([['retry-after', retryAfter]]) } });
+    super(message, 'RATE_LIMITED', { ...details, http: { status: HTTP_STATUS.RATE_LIMITED, headers: new Map([['retry-after', retryAfter]]) } });
   }
 }
 

@@ -2,12 +2,12 @@ import 'reflect-metadata';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
-import { LoginFailure, LoginKnownNetwork } from '../auth/login-failure.entity.js';
-import { Image } from '../images/image.entity.js';
-import type { Logger } from '../shared/logger.js';
-import { Tier } from '../tiers/tier.entity.js';
-import { User } from '../users/user.entity.js';
-import { migrations } from './migrations/index.js';
+import { LoginFailure, LoginKnownNetwork } from './auth/login-failure.entity.js';
+import { Image } from './images/image.entity.js';
+import type { Logger } from './shared/logger.js';
+import { Tier } from './tiers/tier.entity.js';
+import { User } from './users/user.entity.js';
+import { migrations } from './db/migrations/index.js';
 
 export const entities = [Tier, User, Image, LoginFailure, LoginKnownNetwork];
 

@@ -1,11 +1,10 @@
-import type { ImageFormat } from '../images/image.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isUuid } from '../shared/ids.js';
+import type { ImageFormat } from './image.entity.js';
 
 export const extensionOf = (format: ImageFormat): 'png' | 'jpg' => (format === 'PNG' ? 'png' : 'jpg');
 
 function shard(imageId: string): string {
-  if (!UUID.test(imageId)) throw new Error(`not an image id: ${imageId}`);
+  if (!isUuid(imageId)) throw new Error(`not an image id: ${imageId}`);
   // two hex characters spread images over 256 folders, so no folder grows to millions of entries
   return imageId.slice(0, 2);
 }
@@ -24,8 +23,4 @@ export function thumbnailPrefix(imageId: string): string {
 export function thumbnailKey(imageId: string, height: number, format: ImageFormat): string {
   if (!Number.isInteger(height) || height < 1) throw new Error(`not a thumbnail height: ${height}`);
   return `${thumbnailPrefix(imageId)}h${height}.${extensionOf(format)}`;
-}
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
 }
