@@ -19,6 +19,7 @@ import { AccessNotifications } from './links/access-notifications.js';
 import { LinkSigner } from './links/link-signer.js';
 import { ServingFactsCache } from './links/serving-facts.js';
 import { LinkUrls } from './links/link-urls.js';
+import { LinkService } from './links/link.service.js';
 import { Metrics } from './observability/metrics.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -111,11 +112,16 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
       uploadTmpDir: config.uploadTmpDir,
       multipartTmpDir: tmpdir(),
     });
+    const jobsEm = orm.em;
     const jobHandlers: JobHandlers = {
       thumbnailSync: (job) => sync.run(job),
       fileCleanup: (job) => files.removeAll(job.images),
       orphanSweep: async () => {
         await sweeper.sweep();
+      },
+      linkPrune: async () => {
+        const deleted = await LinkService.prune(jobsEm.fork(), clock, config.linkRetentionDays);
+        if (deleted > 0) logger.info({ deleted }, 'pruned expired and revoked links');
       },
     };
     if (options.work) await jobs.work(jobHandlers);

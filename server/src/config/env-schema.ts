@@ -107,6 +107,8 @@ export const EnvSchema = z
      * files of uploads in flight are never touched.
      */
     ORPHAN_GRACE_SECONDS: integer(300, 30 * 24 * 3600).default(3600),
+    /** Days an expiring link is kept after it expired or was revoked (still listed with includeExpired), then deleted by a daily job. */
+    LINK_RETENTION_DAYS: integer(0, 3650).default(30),
     /** Bearer token that GET /metrics requires; unset leaves /metrics open (keep it off the public network then). */
     METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must have at least 16 characters').optional()),
     /**

@@ -73,6 +73,8 @@ export interface Config {
   jobsBatchSize: number;
   /** Files without a row, and staged uploads, older than this are removed by the orphan sweep. */
   orphanGraceSeconds: number;
+  /** Expired or revoked expiring links are deleted this many days later. */
+  linkRetentionDays: number;
   adminUiDir: string;
   storage: StorageConfig;
   /** Free space under which a local storage volume counts as nearly full. */
@@ -152,6 +154,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     filesAccelRedirectPrefix: env.FILES_ACCEL_REDIRECT_PREFIX,
     jobsBatchSize: env.JOBS_BATCH_SIZE,
     orphanGraceSeconds: env.ORPHAN_GRACE_SECONDS,
+    linkRetentionDays: env.LINK_RETENTION_DAYS,
     storageMinFreeBytes: env.STORAGE_MIN_FREE_BYTES,
     adminUiDir: resolve(env.ADMIN_UI_DIR),
     storage:

@@ -9,7 +9,7 @@ export const ACCESS_CHANNEL = 'image_access';
  * sends nothing. Declared on the entities so MikroORM's schema diff knows them; created by
  * Migration20261203000000_access_notifications.
  */
-export function accessTrigger(name: string, kind: 'image' | 'user' | 'tier', events: Array<'update' | 'delete'>, onlyIf?: string): TriggerDef {
+export function accessTrigger(name: string, kind: 'image' | 'user' | 'tier' | 'link', events: Array<'update' | 'delete'>, onlyIf?: string): TriggerDef {
   const notify = `perform pg_notify('${ACCESS_CHANNEL}', '${kind}:' || old.id);`;
   return { name, timing: 'after', events, forEach: 'row', body: `${onlyIf ? `if ${onlyIf} then ${notify} end if;` : notify} return null;` };
 }

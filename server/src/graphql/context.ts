@@ -100,7 +100,7 @@ export function createContext(deps: AppDeps, em: EntityManager, viewer: User | u
       tiers,
       users: new UserService(em, clock, deps.background, accessChanged),
       images,
-      links: new LinkService(images, deps.links, clock),
+      links: new LinkService(em, images, deps.links, clock, accessChanged),
     },
   };
 }

@@ -22,7 +22,7 @@ describe('schema.graphql', () => {
       'uploadImages(files: [Upload!]!): [Image!]!',
       'images(after: String, first: Int): ImageConnection!',
       'image(id: ID!): Image',
-      'createExpiringLink(expiresIn: Int!, imageId: ID!): ExpiringLink!',
+      'createExpiringLink(expiresIn: Int!, imageId: ID!, size: Int): ExpiringLink!',
       'deleteImage(id: ID!): Boolean!',
       'createTier(input: CreateTierInput!): Tier!',
       'updateTier(id: ID!, input: UpdateTierInput!): Tier!',

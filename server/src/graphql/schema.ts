@@ -3,7 +3,7 @@ import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { ImageConnectionResolver, ImageResolver } from '../images/image.resolver.js';
-import { LinkResolver } from '../links/link.resolver.js';
+import { ExpiringLinkConnectionResolver, LinkResolver } from '../links/link.resolver.js';
 import { TierResolver } from '../tiers/tier.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 
@@ -12,7 +12,7 @@ let built: Promise<GraphQLSchema> | undefined;
 /** The schema is the same for every app in a process, so it is built once. */
 export function createSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [AuthResolver, TierResolver, UserResolver, ImageResolver, ImageConnectionResolver, LinkResolver],
+    resolvers: [AuthResolver, TierResolver, UserResolver, ImageResolver, ImageConnectionResolver, LinkResolver, ExpiringLinkConnectionResolver],
     authChecker,
     authMode: 'error',
     validate: false,

@@ -118,7 +118,8 @@ export class FileServer {
     const segments = decodeSegments(path);
     let answer;
     if (segments?.length === 3 && segments[0] === 'files') {
-      answer = await this.access.permanent(segments[1]!, segments[2]!, signatureParam(query));
+      const { signature, version } = linkParams(query);
+      answer = await this.access.permanent(segments[1]!, segments[2]!, version, signature);
     } else if (segments?.length === 2 && segments[0] === 'links') {
       answer = await this.access.expiring(segments[1]!);
     } else {
@@ -223,10 +224,15 @@ function decodeSegments(path: string): string[] | undefined {
   }
 }
 
-/** `sig` when given once; a repeated or missing one stays something no signature check accepts. */
-function signatureParam(query: string): unknown {
-  const values = new URLSearchParams(query).getAll('sig');
-  return values.length === 1 ? values[0] : values;
+/**
+ * `sig` when given once, and `v` (the link version) when given; a repeated or missing `sig` stays
+ * something no signature check accepts, and a repeated `v` one no version check does.
+ */
+function linkParams(query: string): { signature: unknown; version: string | undefined } {
+  const params = new URLSearchParams(query);
+  const signatures = params.getAll('sig');
+  const versions = params.getAll('v');
+  return { signature: signatures.length === 1 ? signatures[0] : signatures, version: versions.length > 1 ? '' : versions[0] };
 }
 
 /** Headers only: the proxy in front (nginx, `internal` location) sends the file from the same folder. */

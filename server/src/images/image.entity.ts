@@ -13,7 +13,10 @@ registerEnumType(ImageFormat, { name: 'ImageFormat', description: 'Decided from 
 // simpleResolvers: no field has guards or middleware, so graphql-js reads the properties directly instead of
 // type-graphql wrapping each of a page's ~650 fields (field resolvers in ImageResolver are unaffected)
 @ObjectType({ simpleResolvers: true, description: 'An uploaded image. Its links depend on the owner’s current tier.' })
-@Entity({ tableName: 'images', triggers: [accessTrigger('access_deleted', 'image', ['delete'])] })
+@Entity({
+  tableName: 'images',
+  triggers: [accessTrigger('access_deleted', 'image', ['delete']), accessTrigger('access_links_rotated', 'image', ['update'], 'old.link_version is distinct from new.link_version')],
+})
 // serves the keyset-paginated list: an owner's images, newest first, ties broken by id
 @Index({
   name: 'images_owner_created_id_index',
@@ -55,4 +58,8 @@ export class Image {
   /** Heights whose thumbnail files are written; not in the API. Changed by SQL, never by a stale entity. */
   @Property({ type: new ArrayType<number>((value) => Number(value)), columnType: 'int[]', defaultRaw: `'{}'`, lazy: true })
   storedHeights: number[] = [];
+
+  /** Part of every permanent link's signed payload: bumping it (rotateImageLinks) makes the old URLs invalid. */
+  @Property({ type: 'integer', default: 0 })
+  linkVersion: number = 0;
 }

@@ -169,17 +169,17 @@ export class ImageService {
     return image.owner.tier.thumbnailHeights.map((size) => ({
       size,
       ...thumbnailDimensions(image, size),
-      url: this.links.permanent(image.id, { kind: 'thumbnail', height: size }),
+      url: this.links.permanent(image.id, { kind: 'thumbnail', height: size }, image.linkVersion),
     }));
   }
 
   originalUrlOf(image: Image): string | null {
-    return allowsVariant(image.owner.tier, { kind: 'original' }) ? this.links.permanent(image.id, { kind: 'original' }) : null;
+    return allowsVariant(image.owner.tier, { kind: 'original' }) ? this.links.permanent(image.id, { kind: 'original' }, image.linkVersion) : null;
   }
 }
 
 // created_at as epoch milliseconds: the driver hands timestamps over as text, and the cursor needs the exact value
-const IMAGE_COLUMNS = 'i.id, i.filename, i.format, i.width, i.height, i.bytes, floor(extract(epoch from i.created_at) * 1000)::bigint as created_ms';
+const IMAGE_COLUMNS = 'i.id, i.filename, i.format, i.width, i.height, i.bytes, i.link_version, floor(extract(epoch from i.created_at) * 1000)::bigint as created_ms';
 const LIST_FIRST = {
   name: 'images-list-first',
   text: `select ${IMAGE_COLUMNS} from "images" as i where i.owner_id = $1 order by i.created_at desc, i.id desc limit $2`,
@@ -196,6 +196,7 @@ interface ImageRow {
   width: number;
   height: number;
   bytes: number;
+  link_version: number;
   created_ms: string;
 }
 
@@ -215,6 +216,7 @@ function imageFromRow(row: ImageRow, owner: User): Image {
     height: row.height,
     bytes: row.bytes,
     createdAt: new Date(Number(row.created_ms)),
+    linkVersion: row.link_version,
   };
   return Object.setPrototypeOf(image, Image.prototype) as Image;
 }

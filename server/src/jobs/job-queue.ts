@@ -21,12 +21,22 @@ export interface JobHandlers {
   fileCleanup(job: FileCleanupJob): Promise<void>;
   /** Removes files a crash left without an image row (see OrphanSweeper). */
   orphanSweep(): Promise<void>;
+  /** Deletes expiring links that expired or were revoked longer ago than the retention period. */
+  linkPrune(): Promise<void>;
 }
 
-export const QUEUE = { thumbnailSync: 'thumbnail-sync', fileCleanup: 'file-cleanup', orphanSweep: 'orphan-sweep' } as const;
+export const QUEUE = { thumbnailSync: 'thumbnail-sync', fileCleanup: 'file-cleanup', orphanSweep: 'orphan-sweep', linkPrune: 'link-prune' } as const;
 
 /** Hourly, off the full hour when every other cron job in the world runs. */
 export const ORPHAN_SWEEP_CRON = '23 * * * *';
+/** Daily, at a quiet hour. */
+export const LINK_PRUNE_CRON = '41 3 * * *';
+
+/** The maintenance queues: a cron schedule each, and one job queued or running at a time. */
+const MAINTENANCE = [
+  { queue: QUEUE.orphanSweep, cron: ORPHAN_SWEEP_CRON, handler: 'orphanSweep' },
+  { queue: QUEUE.linkPrune, cron: LINK_PRUNE_CRON, handler: 'linkPrune' },
+] as const;
 
 const CLEANUP_CHUNK = 200;
 
@@ -60,11 +70,13 @@ export class JobQueue {
     // stately: one queued and one running sync per scope, so a burst of tier edits coalesces
     await boss.createQueue(QUEUE.thumbnailSync, { policy: 'stately', retryLimit: 10, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 900 });
     await boss.createQueue(QUEUE.fileCleanup, { retryLimit: 10, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300 });
-    // exclusive: one sweep queued or running at a time, so a backlog of hours never piles up; a failed
-    // one is not retried, the next hour's is
-    await boss.createQueue(QUEUE.orphanSweep, { policy: 'exclusive', retryLimit: 0, expireInSeconds: 1800 });
-    // an upsert by name: every instance may write it, there is still one schedule
-    if (schedule) await boss.schedule(QUEUE.orphanSweep, ORPHAN_SWEEP_CRON, null, { tz: 'UTC' });
+    for (const { queue, cron } of MAINTENANCE) {
+      // exclusive: one run queued or running at a time, so a backlog never piles up; a failed one is
+      // not retried, the next scheduled one is
+      await boss.createQueue(queue, { policy: 'exclusive', retryLimit: 0, expireInSeconds: 1800 });
+      // an upsert by name: every instance may write it, there is still one schedule
+      if (schedule) await boss.schedule(queue, cron, null, { tz: 'UTC' });
+    }
     return new JobQueue(boss, logger);
   }
 
@@ -87,7 +99,14 @@ export class JobQueue {
     this.working = true;
     await this.boss.work<ThumbnailSyncJob>(QUEUE.thumbnailSync, { pollingIntervalSeconds: 2 }, (jobs) => this.each(jobs, handlers.thumbnailSync));
     await this.boss.work<FileCleanupJob>(QUEUE.fileCleanup, { pollingIntervalSeconds: 2 }, (jobs) => this.each(jobs, handlers.fileCleanup));
-    await this.boss.work(QUEUE.orphanSweep, { pollingIntervalSeconds: 30 }, (jobs) => this.each(jobs, () => handlers.orphanSweep()));
+    for (const { queue, handler } of MAINTENANCE) {
+      await this.boss.work(queue, { pollingIntervalSeconds: 30 }, (jobs) => this.each(jobs, () => handlers[handler]()));
+    }
+  }
+
+  /** Queues one prune of old expiring links now, besides the daily one. */
+  async pruneLinks(): Promise<void> {
+    await this.boss.send(QUEUE.linkPrune, null);
   }
 
   /** Queues one orphan sweep now, besides the hourly one. */
@@ -105,10 +124,11 @@ export class JobQueue {
       const [sync] = await this.boss.fetch<ThumbnailSyncJob>(QUEUE.thumbnailSync);
       const [cleanup] = sync ? [] : await this.boss.fetch<FileCleanupJob>(QUEUE.fileCleanup);
       const [sweep] = sync || cleanup ? [] : await this.boss.fetch(QUEUE.orphanSweep);
-      const job = sync ?? cleanup ?? sweep;
+      const [prune] = sync || cleanup || sweep ? [] : await this.boss.fetch(QUEUE.linkPrune);
+      const job = sync ?? cleanup ?? sweep ?? prune;
       if (!job) return done;
       try {
-        await (sync ? handlers.thumbnailSync(sync.data) : cleanup ? handlers.fileCleanup(cleanup.data) : handlers.orphanSweep());
+        await (sync ? handlers.thumbnailSync(sync.data) : cleanup ? handlers.fileCleanup(cleanup.data) : sweep ? handlers.orphanSweep() : handlers.linkPrune());
         await this.boss.complete(job.name, job.id);
       } catch (error) {
         await this.boss.fail(job.name, job.id, { message: String(error) });

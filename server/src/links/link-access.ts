@@ -1,10 +1,10 @@
 import type { Clock } from '../shared/clock.js';
 import { allowsExpiringLinks, allowsVariant } from '../tiers/tier-policy.js';
 import type { LinkUrls, Variant } from './link-urls.js';
-import type { ServingFacts, ServingFactsCache } from './serving-facts.js';
+import type { ExpiringLinkFacts, ServingFacts, ServingFactsCache } from './serving-facts.js';
 
 /** Why a link gives nothing; the HTTP layer maps the code to a status and a body. */
-export type LinkRefusalCode = 'LINK_INVALID' | 'LINK_EXPIRED' | 'NOT_FOUND' | 'LINK_NOT_ALLOWED';
+export type LinkRefusalCode = 'LINK_INVALID' | 'LINK_EXPIRED' | 'LINK_REVOKED' | 'NOT_FOUND' | 'LINK_NOT_ALLOWED';
 
 export interface LinkRefusal {
   refused: LinkRefusalCode;
@@ -35,14 +35,16 @@ export class LinkAccess {
     private readonly clock: Clock,
   ) {}
 
-  async permanent(imageId: string, variantName: string, signature: unknown): Promise<LinkGrant | LinkRefusal> {
-    const variant = this.urls.verifyPermanent(imageId, variantName, signature);
-    if (!variant) return INVALID;
+  async permanent(imageId: string, variantName: string, version: string | undefined, signature: unknown): Promise<LinkGrant | LinkRefusal> {
+    const signed = this.urls.verifyPermanent(imageId, variantName, version, signature);
+    if (!signed) return INVALID;
     const image = await this.facts.get(imageId);
     if (!image) return GONE;
-    if (!allowsVariant(image.policy, variant)) return refuse('LINK_NOT_ALLOWED', 'The owner’s tier no longer includes this link');
+    // rotated: the owner retired the URLs of this version
+    if (image.linkVersion !== signed.version) return INVALID;
+    if (!allowsVariant(image.policy, signed.variant)) return refuse('LINK_NOT_ALLOWED', 'The owner’s tier no longer includes this link');
     // no-cache: a tier change must reach clients that revalidate
-    return { image, variant, cacheControl: 'private, no-cache', lifetime: undefined };
+    return { image, variant: signed.variant, cacheControl: 'private, no-cache', lifetime: undefined };
   }
 
   /**
@@ -58,13 +60,27 @@ export class LinkAccess {
     const verified = this.urls.verifyExpiring(token);
     if (!verified) return INVALID;
     const now = Math.floor(this.clock.now().getTime() / 1000);
-    if (now > verified.expiresAt) return refuse('LINK_EXPIRED', 'This link has expired');
-    const image = await this.facts.get(verified.imageId);
+    let link: Pick<ExpiringLinkFacts, 'imageId' | 'size' | 'expiresAt'>;
+    if ('linkId' in verified) {
+      const found = await this.facts.link(verified.linkId);
+      if (!found) return GONE;
+      if (found.revoked) return refuse('LINK_REVOKED', 'This link was revoked');
+      link = found;
+    } else {
+      // made before links were rows: the original, until its signed expiry
+      link = { imageId: verified.imageId, size: null, expiresAt: verified.expiresAt };
+    }
+    if (now > link.expiresAt) return refuse('LINK_EXPIRED', 'This link has expired');
+    const image = await this.facts.get(link.imageId);
     if (!image) return GONE;
     if (!allowsExpiringLinks(image.policy)) return refuse('LINK_NOT_ALLOWED', 'The owner’s tier no longer includes expiring links');
-    const lifetime = verified.expiresAt - now;
-    // a cache may keep the bytes only as long as the link lives
-    return { image, variant: { kind: 'original' }, cacheControl: `private, max-age=${lifetime}`, lifetime };
+    const variant: Variant = link.size === null ? { kind: 'original' } : { kind: 'thumbnail', height: link.size };
+    if (!allowsVariant(image.policy, variant) && variant.kind === 'thumbnail') return refuse('LINK_NOT_ALLOWED', 'The owner’s tier no longer includes this size');
+    const lifetime = link.expiresAt - now;
+    // a link that can be revoked is revalidated on every use (a 304 when nothing changed); one made
+    // before links were rows can only expire, so a cache may keep it that long
+    const cacheControl = 'linkId' in verified ? 'private, no-cache' : `private, max-age=${lifetime}`;
+    return { image, variant, cacheControl, lifetime };
   }
 }
 

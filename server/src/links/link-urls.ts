@@ -12,16 +12,16 @@ export function parseVariant(name: string): Variant | undefined {
   return match ? { kind: 'thumbnail', height: Number(match[1]) } : undefined;
 }
 
-export interface ExpiringLinkToken {
-  imageId: string;
-  /** Unix seconds. */
-  expiresAt: number;
-}
+/** What an expiring link's URL says: the link's id (made from now on), or, in URLs made before links were rows, the image and expiry. */
+export type ExpiringLinkToken = { linkId: string } | { imageId: string; expiresAt: number };
+
+const MAX_LINK_VERSION = 2 ** 31 - 1;
 
 /**
- * Builds and reads the two kinds of link. Permanent links sign image id and variant, so holding one
- * thumbnail's link gives nothing else; expiring links also sign their expiry. What the owner's tier
- * allows is checked when a link is used, not here.
+ * Builds and reads the two kinds of link. Permanent links sign image id, variant and the image's link
+ * version, so holding one thumbnail's link gives nothing else, and rotating the version retires every
+ * old URL. Expiring links sign their id; what they grant is their row's. What the owner's tier allows
+ * is checked when a link is used, not here.
  */
 export class LinkUrls {
   constructor(
@@ -29,29 +29,42 @@ export class LinkUrls {
     private readonly signer: LinkSigner,
   ) {}
 
-  permanent(imageId: string, variant: Variant): string {
+  permanent(imageId: string, variant: Variant, version: number): string {
     const name = variantName(variant);
-    return `${this.publicUrl}/files/${imageId}/${name}?sig=${this.signer.sign(`file:${imageId}/${name}`)}`;
+    // version 0 signs what links signed before rotation existed, so those URLs stay valid
+    const versioned = version === 0 ? '' : `v=${version}&`;
+    return `${this.publicUrl}/files/${imageId}/${name}?${versioned}sig=${this.signer.sign(permanentPayload(imageId, name, version))}`;
   }
 
-  verifyPermanent(imageId: string, variantParam: string, signature: unknown): Variant | undefined {
+  /** The variant and link version the URL was signed for, if its signature holds. */
+  verifyPermanent(imageId: string, variantParam: string, versionParam: string | undefined, signature: unknown): { variant: Variant; version: number } | undefined {
     if (!isUuid(imageId)) return undefined;
     const variant = parseVariant(variantParam);
-    if (!variant || !this.signer.verify(`file:${imageId}/${variantParam}`, signature)) return undefined;
-    return variant;
+    const version = versionParam === undefined ? 0 : /^[1-9]\d{0,9}$/.test(versionParam) ? Number(versionParam) : NaN;
+    if (!variant || !(version <= MAX_LINK_VERSION)) return undefined;
+    if (!this.signer.verify(permanentPayload(imageId, variantParam, version), signature)) return undefined;
+    return { variant, version };
   }
 
-  expiring(imageId: string, expiresAt: number): string {
-    const payload = `${imageId}.${expiresAt}`;
-    return `${this.publicUrl}/links/${payload}.${this.signer.sign(`link:${payload}`)}`;
+  expiring(linkId: string): string {
+    return `${this.publicUrl}/links/${linkId}.${this.signer.sign(`xlink:${linkId}`)}`;
   }
 
-  /** The token's contents if its signature holds; expiry is the caller's check, against its clock. */
+  /** The token's contents if its signature holds; expiry and revocation are the caller's checks. */
   verifyExpiring(token: string): ExpiringLinkToken | undefined {
-    const match = /^([0-9a-f-]{36})\.(\d{1,12})\.([A-Za-z0-9_-]+)$/.exec(token);
-    if (!match || !isUuid(match[1]!)) return undefined;
-    const [, imageId, expiresAt, signature] = match as unknown as [string, string, string, string];
+    const current = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]+)$/.exec(token);
+    if (current) {
+      const [, linkId, signature] = current as unknown as [string, string, string];
+      return isUuid(linkId) && this.signer.verify(`xlink:${linkId}`, signature) ? { linkId } : undefined;
+    }
+    const legacy = /^([0-9a-f-]{36})\.(\d{1,12})\.([A-Za-z0-9_-]+)$/.exec(token);
+    if (!legacy || !isUuid(legacy[1]!)) return undefined;
+    const [, imageId, expiresAt, signature] = legacy as unknown as [string, string, string, string];
     if (!this.signer.verify(`link:${imageId}.${expiresAt}`, signature)) return undefined;
     return { imageId, expiresAt: Number(expiresAt) };
   }
+}
+
+function permanentPayload(imageId: string, variantName: string, version: number): string {
+  return version === 0 ? `file:${imageId}/${variantName}` : `file:${imageId}/${variantName}@${version}`;
 }

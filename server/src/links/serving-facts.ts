@@ -14,14 +14,26 @@ export interface ServingFacts {
   ownerId: string;
   tierId: string;
   policy: TierPolicy;
+  /** Signed into every permanent link; rotating the image's links bumps it. */
+  linkVersion: number;
+}
+
+/** What an expiring link grants, from its row; undefined `size` is the original. */
+export interface ExpiringLinkFacts {
+  id: string;
+  imageId: string;
+  size: number | null;
+  /** Unix seconds. */
+  expiresAt: number;
+  revoked: boolean;
 }
 
 /** A change that may alter what a link grants; the database triggers publish the same on NOTIFY. */
-export type AccessChange = { kind: 'image' | 'user' | 'tier'; id: string };
+export type AccessChange = { kind: 'image' | 'user' | 'tier' | 'link'; id: string };
 
-/** `image:<uuid>`, `user:<uuid>` or `tier:<uuid>`, as the triggers of Migration20261203000000 send them. */
+/** `image:<uuid>`, `user:<uuid>`, `tier:<uuid>` or `link:<uuid>`, as the access triggers send them. */
 export function parseAccessChange(payload: string): AccessChange | undefined {
-  const match = /^(image|user|tier):([0-9a-f-]{36})$/.exec(payload);
+  const match = /^(image|user|tier|link):([0-9a-f-]{36})$/.exec(payload);
   return match ? { kind: match[1] as AccessChange['kind'], id: match[2]! } : undefined;
 }
 
@@ -35,9 +47,15 @@ export interface ServingFactsOptions {
 // what running it does
 const FACTS_QUERY = {
   name: 'serving-facts',
-  text: `select i.id, i.format, i.width, i.height, i.bytes, i.owner_id, u.tier_id, t.thumbnail_heights, t.original_link, t.expiring_links
+  text: `select i.id, i.format, i.width, i.height, i.bytes, i.owner_id, i.link_version, u.tier_id, t.thumbnail_heights, t.original_link, t.expiring_links
            from images i join users u on u.id = i.owner_id join tiers t on t.id = u.tier_id
           where i.id = $1`,
+};
+
+const LINK_QUERY = {
+  name: 'expiring-link-facts',
+  text: `select id, image_id, size, floor(extract(epoch from expires_at))::bigint as expires_at, revoked_at is not null as revoked
+           from expiring_links where id = $1`,
 };
 
 // absence, cached like facts (lru-cache holds no null)
@@ -52,6 +70,8 @@ const MISSING = Object.freeze({ missing: true as const });
  */
 export class ServingFactsCache {
   private readonly entries: LRUCache<string, ServingFacts | typeof MISSING>;
+  // expiring links by id, beside the images they point at, kept right by the same notifications
+  private readonly links: LRUCache<string, ExpiringLinkFacts | typeof MISSING>;
   // bumped by every invalidation: a read that raced one must not store what it read
   private generation = 0;
   private trusted = false;
@@ -62,7 +82,23 @@ export class ServingFactsCache {
     clock: Clock,
   ) {
     // lru-cache wants a monotonic millisecond counter; the injected clock lets tests move time
-    this.entries = new LRUCache({ max: options.maxEntries, ttl: options.ttlMs, ttlAutopurge: false, ttlResolution: 0, perf: { now: () => clock.now().getTime() } });
+    const settings = { max: options.maxEntries, ttl: options.ttlMs, ttlAutopurge: false, ttlResolution: 0, perf: { now: () => clock.now().getTime() } };
+    this.entries = new LRUCache(settings);
+    this.links = new LRUCache(settings);
+  }
+
+  /** The expiring link's facts, or undefined when no such link exists (never made, pruned, or its image deleted). */
+  async link(linkId: string): Promise<ExpiringLinkFacts | undefined> {
+    if (this.trusted) {
+      const cached = this.links.get(linkId);
+      if (cached !== undefined) return cached === MISSING ? undefined : (cached as ExpiringLinkFacts);
+    }
+    const generation = this.generation;
+    const { rows } = await this.pool.query<Record<string, unknown>>({ ...LINK_QUERY, values: [linkId] });
+    const row = rows[0];
+    const facts = row && { id: row.id as string, imageId: row.image_id as string, size: row.size as number | null, expiresAt: Number(row.expires_at), revoked: row.revoked as boolean };
+    if (this.trusted && generation === this.generation) this.links.set(linkId, facts ?? MISSING);
+    return facts;
   }
 
   /** The image's facts, or undefined when it does not exist. */
@@ -90,6 +126,10 @@ export class ServingFactsCache {
   /** Drops what the change may have made wrong. */
   forget(change: AccessChange): void {
     this.generation++;
+    if (change.kind === 'link') {
+      this.links.delete(change.id);
+      return;
+    }
     if (change.kind === 'image') {
       this.entries.delete(change.id);
       return;
@@ -102,6 +142,7 @@ export class ServingFactsCache {
   setTrusted(trusted: boolean): void {
     this.generation++;
     this.entries.clear();
+    this.links.clear();
     this.trusted = trusted;
   }
 
@@ -121,6 +162,7 @@ export class ServingFactsCache {
       bytes: row.bytes as number,
       ownerId: row.owner_id as string,
       tierId: row.tier_id as string,
+      linkVersion: row.link_version as number,
       policy: { thumbnailHeights: row.thumbnail_heights as number[], originalLink: row.original_link as boolean, expiringLinks: row.expiring_links as boolean },
     };
   }

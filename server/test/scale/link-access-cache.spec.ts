@@ -15,6 +15,7 @@ import { postgresReachableTempDir } from '../support/temp-dir.js';
 const ADMIN = { username: 'root', password: 'root-password-access' };
 const BASIC = '00000000-0000-4000-8000-000000000001';
 const PREMIUM = '00000000-0000-4000-8000-000000000002';
+const ENTERPRISE = '00000000-0000-4000-8000-000000000003';
 const ONE_SECOND = 1_000;
 
 let a: ServerProcess;
@@ -148,6 +149,30 @@ describe('what links grant, cached in each instance', () => {
     expect(await status(b, h400)).toBe(404);
     expect(await status(b, original)).toBe(404);
     expect(await msUntil(a, h400, 404)).toBeLessThan(ONE_SECOND);
+  });
+
+  it('an expiring link revoked through instance B answers 410 at once there and within one second on instance A', async () => {
+    const { userId, imageId } = await premiumImage();
+    await gql(a, 'mutation($id: ID!, $i: UpdateUserInput!) { updateUser(id: $id, input: $i) { id } }', { id: userId, i: { tierId: ENTERPRISE } });
+    const [{ username }] = await sql<{ username: string }>('select username from users where id = $1', [userId]);
+    const owner = await login(a, username!, 'password-of-user-1');
+    const created = (await gql(a, 'mutation($id: ID!) { createExpiringLink(imageId: $id, expiresIn: 3600, size: 200) { id url } }', { id: imageId }, owner)).createExpiringLink;
+    for (const server of [a, b]) expect(await status(server, created.url)).toBe(200);
+    await gql(b, 'mutation($id: ID!) { revokeExpiringLink(id: $id) { revokedAt } }', { id: created.id }, owner);
+    expect(await status(b, created.url)).toBe(410);
+    expect(await msUntil(a, created.url, 410)).toBeLessThan(ONE_SECOND);
+  });
+
+  it('rotating an image’s links through instance B makes the old URLs 403 at once there and within one second on instance A', async () => {
+    const { imageId, h400 } = await premiumImage();
+    // hot on A: answered from memory without a signature check, which rotation must still reach
+    for (let i = 0; i < 3; i++) expect(await status(a, h400)).toBe(200);
+    const rotated = (await gql(b, 'mutation($id: ID!) { rotateImageLinks(imageId: $id) { thumbnails { size url } } }', { id: imageId })).rotateImageLinks;
+    expect(await status(b, h400)).toBe(403);
+    expect(await msUntil(a, h400, 403)).toBeLessThan(ONE_SECOND);
+    const fresh = rotated.thumbnails.find((t: { size: number }) => t.size === 400).url as string;
+    expect(fresh).not.toBe(h400);
+    for (const server of [a, b]) expect(await status(server, fresh)).toBe(200);
   });
 
   it('a change whose notification is lost while the LISTEN connection is down is never served from memory', async () => {
