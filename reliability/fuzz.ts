@@ -46,7 +46,7 @@ try {
   console.error(error);
   console.log('fuzz: 0 passed, 1 failed');
 } finally {
-  if (args.includes('--keep') || failed) console.log(`scratch folder kept: ${workDir} (server.log, data/)`);
+  if (args.includes('--keep') || failed) console.log(`scratch folder kept: ${workDir} (reliability-server.log, data/)`);
   else await rm(workDir, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

@@ -22,7 +22,7 @@ try {
 } catch (error) {
   console.error(error);
 } finally {
-  if (args.includes('--keep') || missed) console.log(`scratch folder kept: ${workDir} (server.log, data/)`);
+  if (args.includes('--keep') || missed) console.log(`scratch folder kept: ${workDir} (reliability-server.log, data/)`);
   else await rm(workDir, { recursive: true, force: true });
 }
 process.exit(missed ? 1 : 0);

@@ -1,15 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** A server process the bench started; only these are ever stopped, each by its own pid. */
+/** A server process the bench or reliability started; only these are ever stopped, each by its own pid. */
 export interface Service {
   name: string;
   child: ChildProcess;
   logFile: string;
-  stop(): Promise<void>;
+  alive(): boolean;
+  /** The exit code once it has ended (128 + the signal's number when a signal ended it); null while it runs. */
+  exitCode(): number | null;
+  /** The stop signal, then SIGKILL after 20 s; resolves with the exit code. */
+  stop(): Promise<number | null>;
 }
 
 const running = new Set<Service>();
@@ -48,20 +53,23 @@ export async function startService(options: SpawnOptions): Promise<Service> {
   const out = openSync(logFile, 'a');
   const child = spawn(options.command, options.args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', out, out] });
   let exited: number | null | undefined;
-  const exit = new Promise<void>((resolve) => child.once('exit', (code) => ((exited = code), resolve())));
+  // as a shell reports it, so a SIGKILL (the OOM killer's) reads 137 rather than no code at all
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve((exited = code ?? (signal ? 128 + constants.signals[signal] : null)))),
+  );
   const service: Service = {
     name: options.name,
     child,
     logFile,
+    alive: () => exited === undefined,
+    exitCode: () => exited ?? null,
     async stop() {
       running.delete(service);
-      if (exited !== undefined) return;
+      if (exited !== undefined) return exited;
       child.kill(options.stopSignal ?? 'SIGTERM');
       const done = await Promise.race([exit.then(() => true), sleep(20_000).then(() => false)]);
-      if (!done) {
-        child.kill('SIGKILL');
-        await exit;
-      }
+      if (!done) child.kill('SIGKILL');
+      return exit;
     },
   };
   running.add(service);

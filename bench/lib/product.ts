@@ -62,29 +62,38 @@ export function uploadForm(file: { bytes: Uint8Array<ArrayBuffer>; name: string;
   return form;
 }
 
-/** `extraEnv` adds or overrides settings (`pnpm bench --env=IMAGE_WORKERS=1`), to try a lever without editing anything. */
-export async function startProduct(serverDir: string, dataDir: string, logDir: string, extraEnv: Record<string, string> = {}): Promise<Product> {
+export interface ProductOptions {
+  /** The server package, holding the production build (`dist/main.js`). */
+  serverDir: string;
+  dataDir: string;
+  logDir: string;
+  /** Who runs it: the admin is `<name>-admin`, the log `<logDir>/<name>-server.log`. */
+  name: string;
+  /** Adds or overrides settings (`pnpm bench --env=IMAGE_WORKERS=1`), to try a lever without editing anything. */
+  env?: Record<string, string>;
+  /** Names of this process's environment that pass through, beyond those `productEnv` always keeps. */
+  inherit?: string[];
+}
+
+/** Starts the production build with `productEnv` and a metrics token, and waits until /readyz answers. */
+export async function startProduct({ serverDir, dataDir, logDir, name, env: extraEnv = {}, inherit = [] }: ProductOptions): Promise<Product> {
   const [port, pgPort] = [await freePort(), await freePort()];
   const origin = `http://127.0.0.1:${port}`;
-  const admin = { username: 'bench-admin', password: secret() };
-  const metricsToken = secret();
+  const admin = { username: `${name}-admin`, password: secret() };
   const env: NodeJS.ProcessEnv = {
-    ...productEnv({ port, pgPort, dataDir, admin }, ['TMPDIR']),
-    METRICS_TOKEN: metricsToken,
-    LOG_LEVEL: 'info',
-    // the login figure measures argon2 and the throttle's bookkeeping, not its refusals
-    LOGIN_MAX_FAILURES_PER_ACCOUNT: '100000',
-    LOGIN_MAX_FAILURES_PER_ADDRESS: '1000000',
+    ...productEnv({ port, pgPort, dataDir, admin }, inherit),
+    METRICS_TOKEN: secret(),
     ...extraEnv,
   };
   const service = await startService({
-    name: 'product',
+    name: `${name}-server`,
     command: process.execPath,
     args: ['dist/main.js'],
     cwd: serverDir,
     env,
     logDir,
     ready: () => answers(`${origin}/readyz`),
+    // the first start runs initdb and every migration
     timeoutMs: 180_000,
   });
   const password = (await readFile(join(dataDir, 'pg-password'), 'utf8')).trim();
@@ -94,7 +103,7 @@ export async function startProduct(serverDir: string, dataDir: string, logDir: s
     dataDir,
     mediaDir: join(dataDir, 'media'),
     pgUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/imageapi`,
-    metricsToken,
+    metricsToken: env.METRICS_TOKEN!,
     admin,
     secrets: { auth: env.AUTH_SECRET!, linkKeys: env.LINK_SIGNING_KEYS! },
     service,

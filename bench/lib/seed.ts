@@ -51,7 +51,7 @@ type ThumbnailKey = (imageId: string, height: number, format: 'JPEG' | 'PNG') =>
 
 /** Puts a real thumbnail file under each image's storage key (the product's own path function), for the cold GET test. */
 export async function plantThumbnails(serverDir: string, mediaDir: string, imageIds: readonly string[], bytes: Buffer): Promise<string[]> {
-  const paths = (await import(join(serverDir, 'dist/storage/paths.js'))) as { thumbnailKey: ThumbnailKey };
+  const paths = (await import(join(serverDir, 'dist/images/storage-keys.js'))) as { thumbnailKey: ThumbnailKey };
   const keys = imageIds.map((id) => paths.thumbnailKey(id, 200, 'JPEG'));
   for (let i = 0; i < keys.length; i += 100) {
     await Promise.all(

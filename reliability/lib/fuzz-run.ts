@@ -114,7 +114,7 @@ export async function runFuzz(settings: FuzzSettings, workDir: string): Promise<
     await fire(server, { ...settings, seed: settings.seed + 1, requests: warmUpRequests(settings) }, ctx, warmTally);
     tally.failures.push(...warmTally.failures.map((failure) => ({ ...failure, label: `warm-up: ${failure.label}` })));
     const baseline = await settledRss(server.pid, 10);
-    const baselineBreakdown = await memoryBreakdown(server.origin);
+    const baselineBreakdown = await memoryBreakdown(server);
     const before = await holdings(server);
     const watch = watchRss(server.pid);
     await fire(server, settings, ctx, tally);
@@ -126,7 +126,7 @@ export async function runFuzz(settings: FuzzSettings, workDir: string): Promise<
     invariants.push({ name: '/readyz answers 200', problem: ready === 200 ? undefined : `answered ${ready}` });
     // graphql-upload releases its buffers when the response has gone, so let the last ones close first
     const after = alive ? await settledRss(server.pid, settings.quick ? 10 : 30) : 0;
-    const afterBreakdown = alive ? await memoryBreakdown(server.origin) : 'n/a';
+    const afterBreakdown = alive ? await memoryBreakdown(server) : 'n/a';
     const held = await holdings(server);
     const problems = storageViolations(before, held, tally.acknowledged);
     invariants.push({ name: 'rows and files are exactly the acknowledged uploads; no temp file left', problem: problems.length ? problems.join('; ') : undefined });

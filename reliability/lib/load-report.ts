@@ -143,7 +143,7 @@ export async function runLoad(workDir: string, options: { seconds: number; facto
     const acknowledged = new Set(run.samples.map((s) => s.uploadedId).filter((id): id is string => Boolean(id)));
     const verified = await verifyAcknowledged(server.origin, work, acknowledged);
     const afterRss = await settledRss(server.pid, 10);
-    const breakdown = await memoryBreakdown(server.origin);
+    const breakdown = await memoryBreakdown(server);
     const alive = server.alive();
     agent.destroy();
     const peakRss = watch.stop();
