@@ -3,11 +3,14 @@ import { join, posix } from 'node:path';
 import { parse } from 'yaml';
 import { copies, execForm, instructions, originOf, parseDockerfile, pnpmCalls, splitWords, stageEnv, type Stage } from './dockerfile.js';
 
-interface Manifest {
+export interface Manifest {
   name?: string;
   packageManager?: string;
   engines?: { node?: string };
   scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
 }
 
 export interface Workspace {
