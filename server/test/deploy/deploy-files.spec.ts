@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../../src/config/env.js';
 import {
   composeValidator,
   dependencyClosure,
+  healthWaitsWithoutCheck,
   interpolate,
   InterpolationError,
   parseEnvFile,
@@ -15,7 +16,7 @@ import {
   type ComposeFile,
   type ComposeService,
 } from './compose.js';
-import { instructions, splitWords } from './dockerfile.js';
+import { healthcheckOf, instructions, splitWords } from './dockerfile.js';
 import { DockerfileModel, readWorkspace } from './dockerfile-checks.js';
 import { dockerignore } from './dockerignore.js';
 import { deployProblems, runtimeFolderProblems, type RuntimeScript } from './runtime-script.js';
@@ -109,16 +110,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('waits for health only of services that report it', () => {
-    const hasHealthcheck = (name: string) => {
-      const service = compose.services[name]!;
-      return service.healthcheck?.test !== undefined || (service.build !== undefined && instructions(dockerfile.runtime, 'HEALTHCHECK').length > 0);
-    };
-    for (const [name, service] of Object.entries(compose.services)) {
-      for (const [dep, { condition }] of Object.entries(Array.isArray(service.depends_on) ? {} : (service.depends_on ?? {}))) {
-        if (condition === 'service_healthy') expect(hasHealthcheck(dep), `${name} waits for ${dep} to be healthy`).toBe(true);
-      }
-    }
+  it('waits for health only of services that declare a healthcheck, whatever format built their image', () => {
+    expect(healthWaitsWithoutCheck(compose)).toEqual([]);
+    expect(compose.services['server-replica']?.depends_on).toMatchObject({ server: { condition: 'service_healthy' } });
+    const withoutCheck = structuredClone(compose);
+    delete withoutCheck.services.server!.healthcheck;
+    expect(healthWaitsWithoutCheck(withoutCheck)).toEqual(['server-replica waits for server to be healthy, but server declares no healthcheck']);
     expect(compose.services.server?.depends_on).toMatchObject({
       postgres: { condition: 'service_healthy' },
       'minio-init': { condition: 'service_completed_successfully' },
@@ -128,6 +125,18 @@ describe('docker-compose.yml', () => {
 
 describe.each(serverServices)('compose service %s', (name, service) => {
   const env = containerEnv(service);
+
+  it("checks its health as the image's HEALTHCHECK does", () => {
+    const image = healthcheckOf(dockerfile.runtime);
+    expect(image).toBeDefined();
+    expect(service.healthcheck).toEqual({
+      test: ['CMD', ...image!.argv],
+      interval: image!.options.interval,
+      timeout: image!.options.timeout,
+      start_period: image!.options['start-period'],
+      retries: Number(image!.options.retries),
+    });
+  });
 
   it('sets every variable the config requires in production', () => {
     const required = requiredInProduction();

@@ -170,3 +170,20 @@ export function pnpmCallsIn(commandLine: string, workdir: string, where: string)
   }
   return calls;
 }
+
+export interface Healthcheck {
+  /** --interval, --timeout, --start-period, --retries, as written. */
+  options: Record<string, string>;
+  /** The exec form of its CMD. */
+  argv: string[];
+}
+
+/** The stage's last HEALTHCHECK in exec form, or undefined for none, `NONE` or the shell form. */
+export function healthcheckOf(stage: Stage): Healthcheck | undefined {
+  const last = instructions(stage, 'HEALTHCHECK').at(-1);
+  const match = last && /^((?:--[\w-]+=\S+\s+)*)CMD\s+(\[[\s\S]*\])$/.exec(last.args);
+  const argv = match && execForm(match[2]!);
+  if (!match || !argv) return undefined;
+  const options = Object.fromEntries([...match[1]!.matchAll(/--([\w-]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+  return { options, argv };
+}
