@@ -27,15 +27,11 @@ RUN pnpm install --frozen-lockfile --offline --ignore-scripts
 COPY schema.graphql ./
 COPY server/ server/
 COPY admin-ui/ admin-ui/
-RUN pnpm --filter ./server run build && pnpm --filter ./admin-ui run build
-
-# The server's production dependencies only. --prod also leaves out the root `node` devDependency, and
-# install scripts run here, for the packages pnpm-workspace.yaml allows (sharp, argon2, ...).
-FROM deps AS prod-deps
-COPY package.json ./
-COPY server/package.json server/
-COPY admin-ui/package.json admin-ui/
-RUN pnpm --filter ./server install --prod --frozen-lockfile --offline
+# The runtime folder, by the script server/test/deploy/runtime-folder.spec.ts runs too: the server's
+# build and production dependencies only (`pnpm deploy --prod`, whose install scripts run there, for
+# the packages pnpm-workspace.yaml allows), and the admin app's build.
+COPY scripts/build-runtime.sh scripts/
+RUN scripts/build-runtime.sh /runtime
 
 FROM node:24-bookworm-slim AS runtime
 # jemalloc under Node, as sharp advises on glibc Linux: libvips' threads allocate and free large
@@ -53,12 +49,9 @@ ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 \
     DATA_DIR=/data \
     ADMIN_UI_DIR=/app/admin-ui/dist
 WORKDIR /app/server
-# owned by root and read-only for the server; pnpm's links point from server/node_modules into /app/node_modules
-COPY --from=prod-deps /app/node_modules /app/node_modules
-COPY --from=prod-deps /app/server/node_modules /app/server/node_modules
-COPY --from=build /app/server/package.json /app/server/package.json
-COPY --from=build /app/server/dist /app/server/dist
-COPY --from=build /app/admin-ui/dist /app/admin-ui/dist
+# /app/server (package.json, dist, node_modules) and /app/admin-ui/dist, owned by root and read-only
+# for the server
+COPY --from=build /runtime /app
 # DATA_DIR is the one writable place: uploads in progress, and the media with STORAGE=local
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -11,7 +11,7 @@ export interface ComposeService {
   depends_on?: string[] | Record<string, { condition: string }>;
   ports?: (string | number | { target?: number })[];
   profiles?: string[];
-  healthcheck?: { test?: string | string[] };
+  healthcheck?: { test?: string | string[]; interval?: string; timeout?: string; start_period?: string; retries?: number; disable?: boolean };
 }
 
 export interface ComposeFile {
@@ -148,4 +148,21 @@ export function dependencyClosure(file: ComposeFile, name: string, seen = new Se
     }
   }
   return seen;
+}
+
+/**
+ * `service_healthy` waits on services that declare no health check of their own. An image's
+ * HEALTHCHECK does not count: podman builds images in the OCI format by default, which drops it.
+ */
+export function healthWaitsWithoutCheck(file: ComposeFile): string[] {
+  const declaresCheck = (name: string) => {
+    const check = file.services[name]?.healthcheck;
+    const test = typeof check?.test === 'string' ? [check.test] : check?.test;
+    return check?.disable !== true && test !== undefined && test[0] !== 'NONE';
+  };
+  return Object.entries(file.services).flatMap(([name, service]) =>
+    Object.entries(Array.isArray(service.depends_on) ? {} : (service.depends_on ?? {}))
+      .filter(([dep, { condition }]) => condition === 'service_healthy' && !declaresCheck(dep))
+      .map(([dep]) => `${name} waits for ${dep} to be healthy, but ${dep} declares no healthcheck`),
+  );
 }

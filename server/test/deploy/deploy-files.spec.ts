@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../../src/config/env.js';
 import {
   composeValidator,
   dependencyClosure,
+  healthWaitsWithoutCheck,
   interpolate,
   InterpolationError,
   parseEnvFile,
@@ -15,12 +16,14 @@ import {
   type ComposeFile,
   type ComposeService,
 } from './compose.js';
-import { instructions, pnpmCalls, splitWords } from './dockerfile.js';
+import { healthcheckOf, instructions, splitWords } from './dockerfile.js';
 import { DockerfileModel, readWorkspace } from './dockerfile-checks.js';
 import { dockerignore } from './dockerignore.js';
+import { deployProblems, runtimeFolderProblems, type RuntimeScript } from './runtime-script.js';
 
 // Static checks of the deployment files (no Docker engine needed): docker-compose.yml, .env.example,
-// Dockerfile and .dockerignore against the Compose spec, the server's config and the workspace.
+// Dockerfile, the runtime script it runs and .dockerignore against the Compose spec, the server's
+// config and the workspace. runtime-folder.spec.ts runs that script.
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -35,7 +38,8 @@ const validateCompose = composeValidator();
 
 const workspace = readWorkspace(ROOT);
 const dockerfileText = read('Dockerfile');
-const dockerfile = new DockerfileModel(dockerfileText, workspace);
+const runtimeScript: RuntimeScript = { path: 'scripts/build-runtime.sh', text: read('scripts/build-runtime.sh') };
+const dockerfile = new DockerfileModel(dockerfileText, workspace, runtimeScript);
 const ignored = dockerignore(read('.dockerignore'));
 
 /** Services built from this repository's Dockerfile: the server and its replicas. */
@@ -106,16 +110,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('waits for health only of services that report it', () => {
-    const hasHealthcheck = (name: string) => {
-      const service = compose.services[name]!;
-      return service.healthcheck?.test !== undefined || (service.build !== undefined && instructions(dockerfile.runtime, 'HEALTHCHECK').length > 0);
-    };
-    for (const [name, service] of Object.entries(compose.services)) {
-      for (const [dep, { condition }] of Object.entries(Array.isArray(service.depends_on) ? {} : (service.depends_on ?? {}))) {
-        if (condition === 'service_healthy') expect(hasHealthcheck(dep), `${name} waits for ${dep} to be healthy`).toBe(true);
-      }
-    }
+  it('waits for health only of services that declare a healthcheck, whatever format built their image', () => {
+    expect(healthWaitsWithoutCheck(compose)).toEqual([]);
+    expect(compose.services['server-replica']?.depends_on).toMatchObject({ server: { condition: 'service_healthy' } });
+    const withoutCheck = structuredClone(compose);
+    delete withoutCheck.services.server!.healthcheck;
+    expect(healthWaitsWithoutCheck(withoutCheck)).toEqual(['server-replica waits for server to be healthy, but server declares no healthcheck']);
     expect(compose.services.server?.depends_on).toMatchObject({
       postgres: { condition: 'service_healthy' },
       'minio-init': { condition: 'service_completed_successfully' },
@@ -125,6 +125,18 @@ describe('docker-compose.yml', () => {
 
 describe.each(serverServices)('compose service %s', (name, service) => {
   const env = containerEnv(service);
+
+  it("checks its health as the image's HEALTHCHECK does", () => {
+    const image = healthcheckOf(dockerfile.runtime);
+    expect(image).toBeDefined();
+    expect(service.healthcheck).toEqual({
+      test: ['CMD', ...image!.argv],
+      interval: image!.options.interval,
+      timeout: image!.options.timeout,
+      start_period: image!.options['start-period'],
+      retries: Number(image!.options.retries),
+    });
+  });
 
   it('sets every variable the config requires in production', () => {
     const required = requiredInProduction();
@@ -174,13 +186,21 @@ describe.each(serverServices)('compose service %s', (name, service) => {
 });
 
 describe('Dockerfile', () => {
+  it('builds the runtime folder with the runtime script, and copies nothing else into the runtime stage', () => {
+    expect(runtimeFolderProblems(dockerfile)).toEqual([]);
+  });
+
   it('runs only scripts that exist, and builds the server and the admin app', () => {
     expect(dockerfile.missingScripts()).toEqual([]);
-    const built = dockerfile.stages
-      .flatMap(pnpmCalls)
+    const built = dockerfile
+      .pnpmCalls()
       .filter((call) => call.command[0] === 'run' && call.command[1] === 'build')
       .flatMap((call) => dockerfile.targetPackages(call.workdir, call.filters));
     expect(built.sort()).toEqual(['admin-ui', 'server']);
+  });
+
+  it('deploys the server without its devDependencies', () => {
+    expect(deployProblems(dockerfile)).toEqual([]);
   });
 
   it('installs the pnpm of packageManager', () => {
@@ -228,8 +248,9 @@ describe('Dockerfile', () => {
 
   it.each<[string, string, string, (model: DockerfileModel) => unknown[]]>([
     ['another pnpm', 'pnpm@10.34.8', 'pnpm@9.15.0', (m) => m.pnpmVersionMismatches()],
-    ['a script that does not exist', 'admin-ui run build', 'admin-ui run bundle', (m) => m.missingScripts()],
-    ['a filter that selects nothing', '--filter ./server run', '--filter ./srv run', (m) => m.missingScripts()],
+    ['no run of the runtime script', 'RUN scripts/build-runtime.sh /runtime', 'RUN pnpm --filter ./server run build && pnpm --filter ./admin-ui run build', runtimeFolderProblems],
+    ['the runtime script not copied in', 'COPY scripts/build-runtime.sh scripts/', '', runtimeFolderProblems],
+    ['a runtime copy from outside the runtime folder', 'COPY --from=build /runtime /app', 'COPY --from=build /runtime /app\nCOPY --from=build /app/node_modules /app/node_modules', runtimeFolderProblems],
     ['another Node major', 'node:24-bookworm-slim AS runtime', 'node:22-bookworm-slim AS runtime', (m) => m.baseImageProblems()],
     ['an Alpine runtime', 'node:24-bookworm-slim AS runtime', 'node:24-alpine AS runtime', (m) => m.baseImageProblems()],
     ['a CMD other than start:prod', 'CMD ["node", "dist/main.js"]', 'CMD ["node", "dist/server.js"]', (m) => m.cmdProblems()],
@@ -238,7 +259,17 @@ describe('Dockerfile', () => {
     ['a COPY of a missing file', 'COPY schema.graphql', 'COPY schema.gql', (m) => m.contextCopyProblems(ignored)],
   ])('is flagged with %s', (_name, from, to, check) => {
     expect(dockerfileText).toContain(from);
-    expect(check(new DockerfileModel(dockerfileText.replace(from, to), workspace))).not.toEqual([]);
+    expect(check(new DockerfileModel(dockerfileText.replace(from, to), workspace, runtimeScript))).not.toEqual([]);
+  });
+
+  it.each<[string, string, string, (model: DockerfileModel) => unknown[]]>([
+    ['a script that does not exist', 'admin-ui run build', 'admin-ui run bundle', (m) => m.missingScripts()],
+    ['a filter that selects nothing', '--filter ./server run', '--filter ./srv run', (m) => m.missingScripts()],
+    ['a deploy with devDependencies', 'deploy --prod', 'deploy', deployProblems],
+    ['a deploy of another package', '--filter ./server deploy', '--filter ./admin-ui deploy', deployProblems],
+  ])('is flagged when its runtime script has %s', (_name, from, to, check) => {
+    expect(runtimeScript.text).toContain(from);
+    expect(check(new DockerfileModel(dockerfileText, workspace, { ...runtimeScript, text: runtimeScript.text.replace(from, to) }))).not.toEqual([]);
   });
 });
 
@@ -250,7 +281,7 @@ describe('.dockerignore', () => {
 
   it('lets every build input through', () => {
     const inputs = [
-      'package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc', 'schema.graphql',
+      'package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc', 'schema.graphql', 'scripts/build-runtime.sh',
       'server/package.json', 'server/tsconfig.json', 'server/tsconfig.build.json',
       'admin-ui/package.json', 'admin-ui/index.html', 'admin-ui/vite.config.ts', 'admin-ui/codegen.ts', 'admin-ui/tsconfig.json',
       ...globSync('server/src/**/*.ts', { cwd: ROOT }),

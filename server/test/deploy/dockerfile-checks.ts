@@ -1,13 +1,17 @@
 import { existsSync, globSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parse } from 'yaml';
-import { copies, execForm, instructions, originOf, parseDockerfile, pnpmCalls, splitWords, stageEnv, type Stage } from './dockerfile.js';
+import { copies, execForm, instructions, originOf, parseDockerfile, pnpmCalls, splitWords, stageEnv, type PnpmCall, type Stage } from './dockerfile.js';
+import { findScriptRun, isWithin, scriptPnpmCalls, type RuntimeScript, type ScriptRun } from './runtime-script.js';
 
-interface Manifest {
+export interface Manifest {
   name?: string;
   packageManager?: string;
   engines?: { node?: string };
   scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
 }
 
 export interface Workspace {
@@ -24,21 +28,29 @@ export function readWorkspace(root: string): Workspace {
   return { root, manifest: readJson('package.json'), packages: new Map(dirs.map((dir) => [dir, readJson(`${dir}/package.json`)])) };
 }
 
-/** A Dockerfile read against the workspace it builds. */
+/** A Dockerfile read against the workspace it builds and the runtime script it runs. */
 export class DockerfileModel {
   readonly stages: Stage[];
   readonly runtime: Stage;
   /** Where the image holds the workspace root: the folder pnpm-lock.yaml is copied to. */
   readonly imageRoot: string;
+  readonly scriptRun: ScriptRun | undefined;
 
   constructor(
     readonly text: string,
     readonly workspace: Workspace,
+    readonly script: RuntimeScript,
   ) {
     this.stages = parseDockerfile(text);
     this.runtime = this.stages.at(-1)!;
     const lockCopy = this.stages.flatMap(copies).find((c) => !c.from && c.sources.includes('pnpm-lock.yaml'));
     this.imageRoot = lockCopy?.dest ?? '/';
+    this.scriptRun = findScriptRun(this.stages, posix.join(this.imageRoot, script.path));
+  }
+
+  /** Every pnpm call of the build: the Dockerfile's, and the runtime script's (run at the workspace root). */
+  pnpmCalls(): PnpmCall[] {
+    return [...this.stages.flatMap(pnpmCalls), ...scriptPnpmCalls(this.script, this.imageRoot)];
   }
 
   /** The workspace-relative path of an image path under the workspace root, or undefined outside it. */
@@ -50,23 +62,23 @@ export class DockerfileModel {
   /** `pnpm [--filter X] run Y` naming a package or a script that does not exist. */
   missingScripts(): string[] {
     const problems: string[] = [];
-    for (const call of this.stages.flatMap(pnpmCalls)) {
+    for (const call of this.pnpmCalls()) {
       const runAt = call.command.findIndex((word) => word === 'run' || word === 'run-script');
       if (runAt === -1) continue;
       const script = call.command.slice(runAt + 1).find((word) => !word.startsWith('-'));
-      for (const dir of this.targetPackages(call.workdir, call.filters, problems, call.line)) {
+      for (const dir of this.targetPackages(call.workdir, call.filters, problems, call.where)) {
         const scripts = (dir === '' ? this.workspace.manifest : this.workspace.packages.get(dir))?.scripts ?? {};
-        if (!script || !(script in scripts)) problems.push(`line ${call.line}: no script "${script}" in ${dir || '.'}/package.json`);
+        if (!script || !(script in scripts)) problems.push(`${call.where}: no script "${script}" in ${dir || '.'}/package.json`);
       }
     }
     return problems;
   }
 
   /** Folders (relative to the root, '' for the root) of the packages a pnpm call runs in. */
-  targetPackages(workdir: string, filters: string[], problems: string[] = [], line = 0): string[] {
+  targetPackages(workdir: string, filters: string[], problems: string[] = [], where = ''): string[] {
     if (filters.length === 0) {
       const dir = this.repoPath(workdir);
-      if (dir === undefined || (dir !== '' && !this.workspace.packages.has(dir))) problems.push(`line ${line}: ${workdir} is no workspace package`);
+      if (dir === undefined || (dir !== '' && !this.workspace.packages.has(dir))) problems.push(`${where}: ${workdir} is no workspace package`);
       return dir === undefined ? [] : [dir];
     }
     return filters.flatMap((filter) => {
@@ -75,7 +87,7 @@ export class DockerfileModel {
         ? this.repoPath(posix.resolve(workdir, selector))
         : [...this.workspace.packages].find(([, manifest]) => manifest.name === selector)?.[0];
       if (dir === undefined || !this.workspace.packages.has(dir)) {
-        problems.push(`line ${line}: --filter ${filter} selects no workspace package`);
+        problems.push(`${where}: --filter ${filter} selects no workspace package`);
         return [];
       }
       return [dir];
@@ -119,11 +131,10 @@ export class DockerfileModel {
     if (this.repoPath(cmd.workdir) !== 'server') problems.push(`CMD runs in ${cmd.workdir}, not the server folder`);
     const file = argv.slice(1).find((arg) => !arg.startsWith('-'));
     if (!file) return [...problems, 'CMD names no file'];
-    const origin = originOf(this.runtime, posix.resolve(cmd.workdir, file));
-    if (!origin?.copy.from) return [...problems, `${file} is not copied from a build stage`];
-    const built = this.repoPath(origin.sourcePath) ?? '';
+    const built = this.builtFrom(posix.resolve(cmd.workdir, file));
+    if (built === undefined) return [...problems, `${file} is not copied from a build stage`];
     const outDir = this.serverOutDir();
-    if (!built.startsWith(`server/${outDir}/`)) return [...problems, `${file} comes from ${origin.sourcePath}, not server/${outDir}`];
+    if (!built.startsWith(`server/${outDir}/`)) return [...problems, `${file} comes from ${built}, not server/${outDir}`];
     const source = built.replace(`server/${outDir}/`, 'server/src/').replace(/\.js$/, '.ts');
     if (!existsSync(join(this.workspace.root, source))) problems.push(`${file} has no source ${source}`);
     return problems;
@@ -155,9 +166,15 @@ export class DockerfileModel {
     return stageEnv(this.stages, this.runtime);
   }
 
-  /** The build-stage path the runtime's copy of `imagePath` comes from, relative to the workspace root. */
+  /**
+   * The workspace path the runtime's copy of `imagePath` is built at. The runtime folder has the
+   * workspace's layout (server/dist, admin-ui/dist), which runtime-folder.spec.ts checks.
+   */
   builtFrom(imagePath: string): string | undefined {
     const origin = originOf(this.runtime, imagePath);
-    return origin?.copy.from ? this.repoPath(origin.sourcePath) : undefined;
+    if (!origin?.copy.from) return undefined;
+    const out = this.scriptRun?.outDir;
+    if (out && origin.copy.from === this.scriptRun?.stage.name && isWithin(origin.sourcePath, out)) return posix.relative(out, origin.sourcePath);
+    return this.repoPath(origin.sourcePath);
   }
 }

@@ -139,28 +139,51 @@ export interface PnpmCall {
   filters: string[];
   /** The pnpm command and its arguments, global flags removed. */
   command: string[];
-  line: number;
+  /** Where it is written: `line 12`, or `<script> line 12`. */
+  where: string;
 }
 
 /** Every pnpm invocation in RUN instructions (`pnpm ...` and `npx pnpm@x ...`), split on && ; ||. */
 export function pnpmCalls(stage: Stage): PnpmCall[] {
-  const calls: PnpmCall[] = [];
-  for (const run of instructions(stage, 'RUN')) {
+  return instructions(stage, 'RUN').flatMap((run) => {
     const { words } = flagsAndWords(run.args); // drops RUN's own --mount flags
-    for (const part of words.join(' ').split(/&&|\|\||;/)) {
-      const tokens = splitWords(part);
-      const start = tokens.findIndex((t) => t === 'pnpm' || t.startsWith('pnpm@'));
-      if (start === -1 || (start > 0 && !['npx', '-y', '--yes', 'exec'].includes(tokens[0]!))) continue;
-      const filters: string[] = [];
-      const command: string[] = [];
-      for (let k = start + 1; k < tokens.length; k++) {
-        const token = tokens[k]!;
-        if (token === '--filter' || token === '-F') filters.push(tokens[++k]!);
-        else if (token.startsWith('--filter=')) filters.push(token.slice('--filter='.length));
-        else command.push(token);
-      }
-      calls.push({ workdir: run.workdir, filters, command, line: run.line });
+    return pnpmCallsIn(words.join(' '), run.workdir, `line ${run.line}`);
+  });
+}
+
+/** The pnpm invocations of one shell command line run in `workdir`. */
+export function pnpmCallsIn(commandLine: string, workdir: string, where: string): PnpmCall[] {
+  const calls: PnpmCall[] = [];
+  for (const part of commandLine.split(/&&|\|\||;/)) {
+    const tokens = splitWords(part);
+    const start = tokens.findIndex((t) => t === 'pnpm' || t.startsWith('pnpm@'));
+    if (start === -1 || (start > 0 && !['npx', '-y', '--yes', 'exec'].includes(tokens[0]!))) continue;
+    const filters: string[] = [];
+    const command: string[] = [];
+    for (let k = start + 1; k < tokens.length; k++) {
+      const token = tokens[k]!;
+      if (token === '--filter' || token === '-F') filters.push(tokens[++k]!);
+      else if (token.startsWith('--filter=')) filters.push(token.slice('--filter='.length));
+      else command.push(token);
     }
+    calls.push({ workdir, filters, command, where });
   }
   return calls;
+}
+
+export interface Healthcheck {
+  /** --interval, --timeout, --start-period, --retries, as written. */
+  options: Record<string, string>;
+  /** The exec form of its CMD. */
+  argv: string[];
+}
+
+/** The stage's last HEALTHCHECK in exec form, or undefined for none, `NONE` or the shell form. */
+export function healthcheckOf(stage: Stage): Healthcheck | undefined {
+  const last = instructions(stage, 'HEALTHCHECK').at(-1);
+  const match = last && /^((?:--[\w-]+=\S+\s+)*)CMD\s+(\[[\s\S]*\])$/.exec(last.args);
+  const argv = match && execForm(match[2]!);
+  if (!match || !argv) return undefined;
+  const options = Object.fromEntries([...match[1]!.matchAll(/--([\w-]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+  return { options, argv };
 }
