@@ -15,7 +15,8 @@ export function loadSchema(): GraphQLSchema {
 
 // Known ids never reach these: a fuzzed delete or update of the uploader's own rows would change the
 // very state the run checks afterwards (and admin tokens never call them at all).
-const DESTRUCTIVE = new Set(['deleteImage', 'deleteUser', 'deleteTier', 'updateUser', 'updateTier']);
+// Rotating an image's links and revoking a link retire links the run later sends as intact.
+const DESTRUCTIVE = new Set(['deleteImage', 'deleteUser', 'deleteTier', 'updateUser', 'updateTier', 'rotateImageLinks', 'revokeExpiringLink']);
 
 const STRINGS = ['', ' ', 'a', 'null', '0', '-1', '1e309', 'NaN', "'; drop table images; --", '%', '_', '\\', '\u0000', '\ud800', '\u202e', '😀', '<script>', '${x}', '../..', 'true'];
 
