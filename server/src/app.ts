@@ -29,7 +29,7 @@ import { accessLog } from './observability/access-log.js';
 import { httpMetrics, metricsRoute } from './observability/http-metrics.js';
 import { processUploadRequest } from './images/upload.scalar.js';
 import { healthRoutes } from './observability/readiness.js';
-import { codeOfStatus, sendError } from './http/error-responses.js';
+import { codeOfStatus, errorAnswer } from './http/error-responses.js';
 import { HTTP_STATUS } from './shared/errors.js';
 import { requestScope } from './shared/request-scope.js';
 
@@ -141,6 +141,12 @@ function errorHandler({ logger }: AppDeps): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    sendError(res, 'graphql', codeOfStatus(status), message);
+    // through res.send, not sendError's res.end: graphqlUploadExpress replaces a multipart request's
+    // res.send to hold the answer until the body has been read whole. Answered sooner, the response's
+    // close releases the upload's spool files while busboy is still writing to them, busboy stops
+    // reading, and the kept-alive connection stalls until the keep-alive timeout resets it under the
+    // client's next request (fuzz: a map path outside variables followed by a large file)
+    const answer = errorAnswer('graphql', codeOfStatus(status), message);
+    res.status(answer.status).set(answer.headers).send(answer.body);
   };
 }

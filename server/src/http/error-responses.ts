@@ -13,15 +13,21 @@ const FILE_HEADERS = ['Content-Type', 'ETag', 'Content-Disposition', 'Content-Le
 
 export function sendError(res: ServerResponse, shape: ErrorShape, code: HttpErrorCode, message: string, extensions: Record<string, unknown> = {}): void {
   if (shape === 'file') for (const header of FILE_HEADERS) res.removeHeader(header);
+  const { status, headers, body } = errorAnswer(shape, code, message, extensions);
+  res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** What sendError sends, for a caller that must send it another way (Express's `res.send`). */
+export function errorAnswer(shape: ErrorShape, code: HttpErrorCode, message: string, extensions: Record<string, unknown> = {}): { status: number; headers: Record<string, string>; body: string } {
   const body = JSON.stringify(shape === 'graphql' ? { errors: [{ message, extensions: { code, ...extensions } }] } : { error: { code, message, ...extensions } });
   const status = HTTP_STATUS[code];
-  res.writeHead(status, {
+  const headers = {
     ...(status === 429 || status === 503 ? { 'Retry-After': String(DEFAULT_RETRY_AFTER_SECONDS) } : {}),
     'Cache-Control': 'no-store',
     'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-  });
-  res.end(body);
+  };
+  return { status, headers, body };
 }
 
 /** The code of an HTTP status that a library (body parser, multipart parser) raised without one. */

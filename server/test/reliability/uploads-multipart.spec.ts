@@ -3,7 +3,7 @@
  * (RELIABILITY.md §1, U17–U20 and U22, with F14), one test per row, against the real server over real
  * HTTP. uploads.spec.ts has the others.
  */
-import { request } from 'node:http';
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { png } from '../support/images.js';
@@ -66,6 +66,34 @@ describe('the multipart layer refuses with JSON before GraphQL runs (U17–U19; 
     const before = await footprint();
     await expectHttpRefused(await postMultipart(await form()), status, code, message);
     await expectNothingLeft(before);
+  });
+
+  it('U19 a refusal with most of the body still to come waits for it, and the kept-alive connection serves the next request', async () => {
+    // refused after the parser has handed over the map, with 2 MB of file behind it: answered before
+    // the body is read, the spool is released under the parser, reading stops and the next request on
+    // the connection is reset at the keep-alive timeout
+    const form = multipart([ops(UPLOAD_ONE), map({ 0: ['variables.file', 'extensions.file'] }), { name: '0', file: 'filename="a.png"', body: Buffer.alloc(2_000_000, 7) }]);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (body: Buffer, headers: Record<string, string>) =>
+      new Promise<{ status?: number; headers: IncomingHttpHeaders; body: string; socket: unknown }>((done, fail) => {
+        const req = request(`${server.url}/graphql`, { method: 'POST', agent, timeout: 3000, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', () => done({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString(), socket: req.socket }));
+        });
+        req.on('timeout', () => req.destroy(new Error('no answer within 3 s'))).on('error', fail);
+        req.end(body);
+      });
+    try {
+      const refused = await post(form.body, { 'content-type': form.contentType, 'apollo-require-preflight': 'true', authorization: `Bearer ${user.token}` });
+      expect(refused.status).toBe(400);
+      expect(refused.headers['cache-control']).toBe('no-store');
+      expect(JSON.parse(refused.body).errors[0]).toMatchObject({ extensions: { code: 'BAD_REQUEST' }, message: expect.stringMatching(/variables/) });
+      const next = await post(Buffer.from(JSON.stringify({ query: '{ me { id } }' })), { 'content-type': 'application/json', authorization: `Bearer ${user.token}` });
+      expect(next.status).toBe(200);
+      expect(next.socket).toBe(refused.socket);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('U19 a body cut short inside the file → BAD_USER_INPUT MALFORMED_UPLOAD', async () => {
