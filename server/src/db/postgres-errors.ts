@@ -4,10 +4,15 @@
  */
 const SHUTDOWN_CODES = new Set(['57P01', '57P03']);
 
-/** Whether the error is PostgreSQL saying it is shutting down. */
+/**
+ * Whether the error is PostgreSQL saying it is shutting down, or a connection it dropped as it went
+ * (reset, or ended without a word): a Ctrl-C reaches PostgreSQL and this process together, and which
+ * of the two a client sees first is a race.
+ */
 export function isPostgresShutdown(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && SHUTDOWN_CODES.has(code);
+  if (typeof code === 'string') return SHUTDOWN_CODES.has(code) || code === 'ECONNRESET';
+  return /^Connection terminated unexpectedly/.test((error as Error | null)?.message ?? '');
 }
 
 /**

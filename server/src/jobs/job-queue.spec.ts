@@ -30,6 +30,13 @@ describe(logJobQueueError.name, () => {
     ]);
   });
 
+  it('takes a connection PostgreSQL reset or ended as it shut down for the shutdown, not a fault', () => {
+    for (const dropped of [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), new Error('Connection terminated unexpectedly (Queue: file-cleanup)')]) {
+      expect(lines((logger) => logJobQueueError(logger, dropped, true))).toEqual([expect.objectContaining({ level: 30 })]);
+      expect(lines((logger) => logJobQueueError(logger, dropped, false))).toEqual([expect.objectContaining({ level: 50 })]);
+    }
+  });
+
   it('reports any other error during shutdown as an error', () => {
     const other = Object.assign(new Error('relation "pgboss.job" does not exist'), { code: '42P01' });
     expect(lines((logger) => logJobQueueError(logger, other, true))).toEqual([expect.objectContaining({ level: 50, msg: 'job queue error' })]);

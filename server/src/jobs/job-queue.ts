@@ -169,7 +169,7 @@ export class JobQueue {
  */
 export function logJobQueueError(logger: Logger, error: unknown, shuttingDown: boolean): void {
   if (shuttingDown && isPostgresShutdown(error)) {
-    logger.info({ code: (error as { code: string }).code }, 'job queue connection closed: PostgreSQL is shutting down too');
+    logger.info({ code: (error as { code?: string }).code }, 'job queue connection closed: PostgreSQL is shutting down too');
     return;
   }
   logger.error({ err: error }, 'job queue error');
