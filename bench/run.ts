@@ -24,6 +24,7 @@ import { generatorNotes } from './lib/throughput.ts';
 import { pgVersion, plantThumbnails, seedImages } from './lib/seed.ts';
 import { LIST, listSection } from './sections/list.ts';
 import { linksAndLoginSection } from './sections/links-login.ts';
+import { managedLinksSection } from './sections/managed-links.ts';
 import { memorySection } from './sections/memory.ts';
 import { thumbnailSection } from './sections/thumbnails.ts';
 import { underLoadSection } from './sections/under-load.ts';
@@ -185,6 +186,7 @@ async function main(): Promise<boolean> {
       ['4 thumbnail GET', () => thumbnailSection(ctx)],
       ['5 links and login', () => linksAndLoginSection(ctx, listerImageId)],
       ['6 latency under uploads', () => underLoadSection(ctx)],
+      ['14 managed links and stripped originals', () => managedLinksSection(ctx)],
     ];
     for (const [name, run] of sections) {
       if (only && !only.some((item) => name.split(' ')[0]!.split('-').includes(item))) continue;

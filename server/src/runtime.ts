@@ -9,6 +9,7 @@ import type { Sql } from './db/sql.js';
 import type { AppDeps } from './graphql/context.js';
 import { ImageFiles } from './images/image-files.js';
 import { OrphanSweeper } from './images/orphan-sweeper.js';
+import { LocationBackfill } from './images/location/location-backfill.js';
 import { ProcessingPool } from './images/processing-pool.js';
 import { ThumbnailCache } from './images/thumbnail-cache.js';
 import { ThumbnailService } from './images/thumbnail.service.js';
@@ -113,6 +114,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
       multipartTmpDir: tmpdir(),
     });
     const jobsEm = orm.em;
+    const backfill = new LocationBackfill(orm.em, files, logger, config.jobsBatchSize);
     const jobHandlers: JobHandlers = {
       thumbnailSync: (job) => sync.run(job),
       fileCleanup: (job) => files.removeAll(job.images),
@@ -123,8 +125,15 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
         const deleted = await LinkService.prune(jobsEm.fork(), clock, config.linkRetentionDays);
         if (deleted > 0) logger.info({ deleted }, 'pruned expired and revoked links');
       },
+      locationBackfill: async () => {
+        // well inside the queue's 30-minute expiry; the next run goes on where this one stopped
+        if (config.originalLocation === 'strip') await backfill.run(Date.now() + 20 * 60_000);
+      },
     };
-    if (options.work) await jobs.work(jobHandlers);
+    if (options.work) {
+      await jobs.work(jobHandlers);
+      if (config.originalLocation === 'strip') await jobs.backfillLocation();
+    }
     const ormPool = await orm.em.getConnection().getNativeClient();
     const onQuery = options.onQuery;
     // the named statements bypass the ORM's query log; whoever watches that sees them too

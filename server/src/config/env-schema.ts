@@ -109,6 +109,12 @@ export const EnvSchema = z
     ORPHAN_GRACE_SECONDS: integer(300, 30 * 24 * 3600).default(3600),
     /** Days an expiring link is kept after it expired or was revoked (still listed with includeExpired), then deleted by a daily job. */
     LINK_RETENTION_DAYS: integer(0, 3650).default(30),
+    /**
+     * `strip` (the default) removes the place a photo was taken at from every original as it is stored:
+     * the EXIF GPS directory, XMP and IPTC location fields; pixels and all other metadata stay as they
+     * were. `keep` stores originals byte for byte as uploaded.
+     */
+    ORIGINAL_LOCATION: z.enum(['strip', 'keep']).default('strip'),
     /** Bearer token that GET /metrics requires; unset leaves /metrics open (keep it off the public network then). */
     METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must have at least 16 characters').optional()),
     /**

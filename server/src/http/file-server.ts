@@ -32,7 +32,7 @@ export function isLinkPath(url: string | undefined): boolean {
 }
 
 /**
- * Permanent thumbnail links answered lately, by exact URL. A link in here was verified and granted; it
+ * Thumbnail links (permanent, or expiring links that are rows) answered lately, by exact URL. A link in here was verified and granted; it
  * is answered again without decoding, verifying (an HMAC is most of a request's CPU) or awaiting
  * anything, for as long as the image's serving facts are the very object it was granted on and its
  * bytes are in the thumbnail cache. Small: it holds links, not bytes, and only hot ones matter.
@@ -127,10 +127,12 @@ export class FileServer {
       return refuse(res, 'LINK_INVALID', 'This link is not valid');
     }
     if (isRefusal(answer)) return refuse(res, answer.refused, answer.message);
-    await this.send(req, res, answer, segments[0] === 'files' ? url : undefined);
+    // hot: permanent links, and expiring links that are rows (their answers' headers never change;
+    // those made before links were rows carry a max-age that shrinks)
+    await this.send(req, res, answer, segments[0] === 'files' || answer.link ? url : undefined);
   }
 
-  /** `hotKey`: the URL under which a thumbnail sent from memory is remembered as hot (permanent links). */
+  /** `hotKey`: the URL under which a thumbnail sent from memory is remembered as hot. */
   private async send(req: IncomingMessage, res: ServerResponse, grant: LinkGrant, hotKey: string | undefined): Promise<void> {
     const { image, variant, lifetime } = grant;
     const headers = fileHeaders(grant);

@@ -50,6 +50,13 @@ export class ImageFiles {
     }
   }
 
+  /** Writes new bytes over a stored original (the location backfill); atomic, like every write. */
+  async replaceOriginal(image: StoredImageRef, data: Buffer): Promise<void> {
+    await this.storage.put(originalKey(image.id, image.format), data).catch((error: unknown) => {
+      throw asStorageError(error);
+    });
+  }
+
   readOriginal(image: StoredImageRef): Promise<Buffer | undefined> {
     return this.storage.read(originalKey(image.id, image.format));
   }

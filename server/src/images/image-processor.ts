@@ -30,6 +30,8 @@ export interface ProbedImage {
   /** After EXIF orientation. */
   width: number;
   height: number;
+  /** The EXIF orientation the decoder read, 1 when none. */
+  orientation: number;
 }
 
 export interface Thumbnail {
@@ -67,8 +69,9 @@ export async function probeImage(input: string | Buffer, maxPixels: number): Pro
   if (!meta.width || !meta.height) throw new ImageRejectedError('CORRUPT');
   if (meta.width * meta.height > maxPixels) throw new ImageRejectedError('TOO_MANY_PIXELS');
   if (format === ImageFormat.PNG && !(await reachesPngEnd(input))) throw new ImageRejectedError('CORRUPT', 'no IEND chunk');
-  const swapped = (meta.orientation ?? 1) >= 5;
-  return { format, width: swapped ? meta.height : meta.width, height: swapped ? meta.width : meta.height };
+  const orientation = meta.orientation ?? 1;
+  const swapped = orientation >= 5;
+  return { format, width: swapped ? meta.height : meta.width, height: swapped ? meta.width : meta.height, orientation };
 }
 
 /**
@@ -78,7 +81,7 @@ export async function probeImage(input: string | Buffer, maxPixels: number): Pro
  */
 export async function makeThumbnails(
   input: string | Buffer,
-  image: ProbedImage,
+  image: Dimensions & { format: ImageFormat },
   heights: readonly number[],
   maxPixels: number,
 ): Promise<Thumbnail[]> {

@@ -22,6 +22,11 @@ registerEnumType(ImageFormat, { name: 'ImageFormat', description: 'Decided from 
   name: 'images_owner_created_id_index',
   expression: 'create index "images_owner_created_id_index" on "images" ("owner_id", "created_at" desc, "id" desc)',
 })
+// the location backfill's work list: empty once every stored original has been through stripping
+@Index({
+  name: 'images_location_unstripped_index',
+  expression: 'create index "images_location_unstripped_index" on "images" ("id") where not "location_stripped"',
+})
 export class Image {
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -62,4 +67,11 @@ export class Image {
   /** Part of every permanent link's signed payload: bumping it (rotateImageLinks) makes the old URLs invalid. */
   @Property({ type: 'integer', default: 0 })
   linkVersion: number = 0;
+
+  /**
+   * Whether the stored original has been through location stripping (ORIGINAL_LOCATION=strip), at
+   * upload or by the backfill for originals stored before it; not in the API.
+   */
+  @Property({ type: 'boolean', default: false, lazy: true })
+  locationStripped: boolean = false;
 }

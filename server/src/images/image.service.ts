@@ -17,6 +17,7 @@ import { cleanFilename } from './filename.js';
 import type { Background } from '../jobs/background.js';
 import type { ImageFiles } from './image-files.js';
 import { makeThumbnails, probeImage, thumbnailDimensions } from './image-processor.js';
+import { stripLocationFromFile } from './location/strip-location.js';
 import { Image, type ImageFormat } from './image.entity.js';
 import type { ImageConnection, Thumbnail } from './image.types.js';
 import type { ProcessingPool } from './processing-pool.js';
@@ -31,6 +32,8 @@ export interface ImageLimits {
   maxUploadBytes: number;
   maxImagePixels: number;
   uploadTmpDir: string;
+  /** Whether originals lose their location metadata before they are stored (ORIGINAL_LOCATION=strip). */
+  stripLocation: boolean;
 }
 
 export class ImageService {
@@ -82,10 +85,13 @@ export class ImageService {
   private async storeOne(viewer: User, upload: FileUpload, staged: StagedFile[]): Promise<Image> {
     const file = await stageUpload(() => upload.createReadStream(), this.limits.uploadTmpDir, this.limits.maxUploadBytes);
     staged.push(file);
-    const maxPixels = this.limits.maxImagePixels;
-    const { probed, thumbnails } = await this.pool.run(async () => {
+    const { maxImagePixels: maxPixels, stripLocation } = this.limits;
+    const { probed, thumbnails, strippedBytes } = await this.pool.run(async () => {
       const probed = await probeImage(file.path, maxPixels);
-      return { probed, thumbnails: await makeThumbnails(file.path, probed, viewer.tier.thumbnailHeights, maxPixels) };
+      const thumbnails = await makeThumbnails(file.path, probed, viewer.tier.thumbnailHeights, maxPixels);
+      // after decoding: only a file that decoded whole is edited
+      const strippedBytes = stripLocation ? await stripLocationFromFile(file.path, probed.format, probed.orientation) : undefined;
+      return { probed, thumbnails, strippedBytes };
     });
     const image = new Image();
     image.id = randomUUID();
@@ -94,7 +100,8 @@ export class ImageService {
     image.format = probed.format;
     image.width = probed.width;
     image.height = probed.height;
-    image.bytes = file.bytes;
+    image.bytes = strippedBytes ?? file.bytes;
+    image.locationStripped = stripLocation;
     image.createdAt = this.clock.now();
     image.storedHeights = thumbnails.map((thumbnail) => thumbnail.height);
     await this.files.writeThumbnails(image, thumbnails);

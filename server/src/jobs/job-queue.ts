@@ -23,19 +23,24 @@ export interface JobHandlers {
   orphanSweep(): Promise<void>;
   /** Deletes expiring links that expired or were revoked longer ago than the retention period. */
   linkPrune(): Promise<void>;
+  /** Strips the location from originals stored before stripping was on (see LocationBackfill). */
+  locationBackfill(): Promise<void>;
 }
 
-export const QUEUE = { thumbnailSync: 'thumbnail-sync', fileCleanup: 'file-cleanup', orphanSweep: 'orphan-sweep', linkPrune: 'link-prune' } as const;
+export const QUEUE = { thumbnailSync: 'thumbnail-sync', fileCleanup: 'file-cleanup', orphanSweep: 'orphan-sweep', linkPrune: 'link-prune', locationBackfill: 'location-backfill' } as const;
 
 /** Hourly, off the full hour when every other cron job in the world runs. */
 export const ORPHAN_SWEEP_CRON = '23 * * * *';
 /** Daily, at a quiet hour. */
 export const LINK_PRUNE_CRON = '41 3 * * *';
+/** Hourly: after the first run it finds nothing, unless originals were stored while ORIGINAL_LOCATION was `keep`. */
+export const LOCATION_BACKFILL_CRON = '53 * * * *';
 
 /** The maintenance queues: a cron schedule each, and one job queued or running at a time. */
 const MAINTENANCE = [
   { queue: QUEUE.orphanSweep, cron: ORPHAN_SWEEP_CRON, handler: 'orphanSweep' },
   { queue: QUEUE.linkPrune, cron: LINK_PRUNE_CRON, handler: 'linkPrune' },
+  { queue: QUEUE.locationBackfill, cron: LOCATION_BACKFILL_CRON, handler: 'locationBackfill' },
 ] as const;
 
 const CLEANUP_CHUNK = 200;
@@ -109,6 +114,11 @@ export class JobQueue {
     await this.boss.send(QUEUE.linkPrune, null);
   }
 
+  /** Queues one location backfill now, besides the hourly one (at start, so upgraded stores are done soon). */
+  async backfillLocation(): Promise<void> {
+    await this.boss.send(QUEUE.locationBackfill, null);
+  }
+
   /** Queues one orphan sweep now, besides the hourly one. */
   async sweepOrphans(): Promise<void> {
     await this.boss.send(QUEUE.orphanSweep, null);
@@ -119,16 +129,26 @@ export class JobQueue {
    * queue step by step instead of waiting for a poll. `limit` stops after that many jobs.
    */
   async drain(handlers: JobHandlers, limit = Infinity): Promise<number> {
+    // in this order: a sync or cleanup first, then the maintenance jobs
+    const queues: Array<[string, (data: never) => Promise<void>]> = [
+      [QUEUE.thumbnailSync, (data: ThumbnailSyncJob) => handlers.thumbnailSync(data)],
+      [QUEUE.fileCleanup, (data: FileCleanupJob) => handlers.fileCleanup(data)],
+      ...MAINTENANCE.map(({ queue, handler }): [string, () => Promise<void>] => [queue, () => handlers[handler]()]),
+    ];
     let done = 0;
     while (done < limit) {
-      const [sync] = await this.boss.fetch<ThumbnailSyncJob>(QUEUE.thumbnailSync);
-      const [cleanup] = sync ? [] : await this.boss.fetch<FileCleanupJob>(QUEUE.fileCleanup);
-      const [sweep] = sync || cleanup ? [] : await this.boss.fetch(QUEUE.orphanSweep);
-      const [prune] = sync || cleanup || sweep ? [] : await this.boss.fetch(QUEUE.linkPrune);
-      const job = sync ?? cleanup ?? sweep ?? prune;
-      if (!job) return done;
+      let next: { job: Job<never>; handle: (data: never) => Promise<void> } | undefined;
+      for (const [queue, handle] of queues) {
+        const [job] = await this.boss.fetch<never>(queue);
+        if (job) {
+          next = { job, handle };
+          break;
+        }
+      }
+      if (!next) return done;
+      const { job, handle } = next;
       try {
-        await (sync ? handlers.thumbnailSync(sync.data) : cleanup ? handlers.fileCleanup(cleanup.data) : sweep ? handlers.orphanSweep() : handlers.linkPrune());
+        await handle(job.data);
         await this.boss.complete(job.name, job.id);
       } catch (error) {
         await this.boss.fail(job.name, job.id, { message: String(error) });

@@ -18,6 +18,8 @@ export interface LinkGrant {
   cacheControl: string;
   /** Seconds an expiring link has left; a redirect must not outlive it. */
   lifetime: number | undefined;
+  /** The expiring link's row the grant came from; absent for permanent links and those made before links were rows. */
+  link?: ExpiringLinkFacts;
 }
 
 const refuse = (refused: LinkRefusalCode, message: string): LinkRefusal => ({ refused, message });
@@ -48,12 +50,15 @@ export class LinkAccess {
   }
 
   /**
-   * Whether a permanent link's grant still holds without checking the link again: a grant follows
-   * from the signature (fixed for the link) and the image's facts, which are replaced, never changed,
-   * when anything they hold changes. False sends the caller back to `permanent`.
+   * Whether a grant still holds without checking the link again: a grant follows from the signature
+   * (fixed for the link) and the facts of the image and of the expiring link's row, which are
+   * replaced, never changed, when anything they hold changes; and from the clock, for an expiring
+   * link. False sends the caller back to `permanent` or `expiring`.
    */
   stillGranted(grant: LinkGrant): boolean {
-    return this.facts.peek(grant.image.id) === grant.image;
+    if (this.facts.peek(grant.image.id) !== grant.image) return false;
+    const link = grant.link;
+    return link === undefined || (this.facts.peekLink(link.id) === link && Math.floor(this.clock.now().getTime() / 1000) <= link.expiresAt);
   }
 
   async expiring(token: string): Promise<LinkGrant | LinkRefusal> {
@@ -61,11 +66,12 @@ export class LinkAccess {
     if (!verified) return INVALID;
     const now = Math.floor(this.clock.now().getTime() / 1000);
     let link: Pick<ExpiringLinkFacts, 'imageId' | 'size' | 'expiresAt'>;
+    let row: ExpiringLinkFacts | undefined;
     if ('linkId' in verified) {
-      const found = await this.facts.link(verified.linkId);
-      if (!found) return GONE;
-      if (found.revoked) return refuse('LINK_REVOKED', 'This link was revoked');
-      link = found;
+      row = await this.facts.link(verified.linkId);
+      if (!row) return GONE;
+      if (row.revoked) return refuse('LINK_REVOKED', 'This link was revoked');
+      link = row;
     } else {
       // made before links were rows: the original, until its signed expiry
       link = { imageId: verified.imageId, size: null, expiresAt: verified.expiresAt };
@@ -79,8 +85,8 @@ export class LinkAccess {
     const lifetime = link.expiresAt - now;
     // a link that can be revoked is revalidated on every use (a 304 when nothing changed); one made
     // before links were rows can only expire, so a cache may keep it that long
-    const cacheControl = 'linkId' in verified ? 'private, no-cache' : `private, max-age=${lifetime}`;
-    return { image, variant, cacheControl, lifetime };
+    const cacheControl = row ? 'private, no-cache' : `private, max-age=${lifetime}`;
+    return { image, variant, cacheControl, lifetime, link: row };
   }
 }
 

@@ -123,6 +123,13 @@ export class ServingFactsCache {
     return cached === undefined || cached === MISSING ? undefined : (cached as ServingFacts);
   }
 
+  /** Like `peek`, for an expiring link's facts. */
+  peekLink(linkId: string): ExpiringLinkFacts | undefined {
+    if (!this.trusted) return undefined;
+    const cached = this.links.get(linkId);
+    return cached === undefined || cached === MISSING ? undefined : (cached as ExpiringLinkFacts);
+  }
+
   /** Drops what the change may have made wrong. */
   forget(change: AccessChange): void {
     this.generation++;

@@ -146,6 +146,14 @@ describe('listing and revoking', () => {
     expect(new Set(all.edges.map((edge: { node: { id: string } }) => edge.node.id))).toEqual(new Set([kept.id, revoked.id, expired.id]));
   });
 
+  it('stops a thumbnail link answered from memory (hot) at once when it is revoked', async () => {
+    const link = await create(200, 3600);
+    // the second answer comes from the hot-link map, the third must not
+    for (let i = 0; i < 2; i++) expect((await get(link.url)).status).toBe(200);
+    expect((await server.gql(REVOKE, { id: link.id }, owner.token)).errors).toBeUndefined();
+    expect(await get(link.url)).toMatchObject({ status: 410, code: 'LINK_REVOKED' });
+  });
+
   it('answers NOT_FOUND for another user’s link or a missing one, and changes nothing; an admin may revoke any', async () => {
     const link = await create(200, 3600);
     const stranger = await server.createUser({ tierId: BUILTIN_TIER_IDS.enterprise });
