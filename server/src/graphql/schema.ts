@@ -6,13 +6,14 @@ import { ImageConnectionResolver, ImageResolver } from '../images/image.resolver
 import { ExpiringLinkConnectionResolver, LinkResolver } from '../links/link.resolver.js';
 import { TierResolver } from '../tiers/tier.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
+import { NodeResolver } from './node.resolver.js';
 
 let built: Promise<GraphQLSchema> | undefined;
 
 /** The schema is the same for every app in a process, so it is built once. */
 export function createSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [AuthResolver, TierResolver, UserResolver, ImageResolver, ImageConnectionResolver, LinkResolver, ExpiringLinkConnectionResolver],
+    resolvers: [AuthResolver, TierResolver, UserResolver, ImageResolver, ImageConnectionResolver, LinkResolver, ExpiringLinkConnectionResolver, NodeResolver],
     authChecker,
     authMode: 'error',
     validate: false,

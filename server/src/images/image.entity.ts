@@ -2,6 +2,7 @@ import { ArrayType } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { accessTrigger } from '../db/access-triggers.js';
+import { Node } from '../shared/relay.js';
 import { User } from '../users/user.entity.js';
 
 export enum ImageFormat {
@@ -12,7 +13,7 @@ registerEnumType(ImageFormat, { name: 'ImageFormat', description: 'Decided from 
 
 // simpleResolvers: no field has guards or middleware, so graphql-js reads the properties directly instead of
 // type-graphql wrapping each of a page's ~650 fields (field resolvers in ImageResolver are unaffected)
-@ObjectType({ simpleResolvers: true, description: 'An uploaded image. Its links depend on the owner’s current tier.' })
+@ObjectType({ simpleResolvers: true, implements: Node, description: 'An uploaded image. Its links depend on the owner’s current tier.' })
 @Entity({
   tableName: 'images',
   triggers: [accessTrigger('access_deleted', 'image', ['delete']), accessTrigger('access_links_rotated', 'image', ['update'], 'old.link_version is distinct from new.link_version')],

@@ -1,6 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { User } from '../users/user.entity.js';
 import { ImageList, ImageListArgs } from './admin-image.args.js';
+import { ImagesArgs } from './image-list.args.js';
 import { viewerOf, type Context } from '../graphql/context.js';
 import { Image } from './image.entity.js';
 import { ImageConnection, Thumbnail } from './image.types.js';
@@ -22,13 +23,11 @@ export class ImageResolver {
   }
 
   @Authorized()
-  @Query(() => ImageConnection, { description: 'Your images, newest first.' })
-  images(
-    @Ctx() ctx: Context,
-    @Arg('first', () => Int, { nullable: true, description: '0 to 100, default 20.' }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
-  ): Promise<ImageConnection> {
-    return ctx.services.images.list(viewerOf(ctx), first ?? undefined, after ?? undefined);
+  @Query(() => ImageConnection, { description: 'Your images, a page at a time (Relay cursor connection): newest first unless `order` says otherwise.' })
+  images(@Args(() => ImagesArgs) args: ImagesArgs, @Ctx() ctx: Context): Promise<ImageConnection> {
+    // graphql-js hands over null for an argument given as null; the page treats it as not given
+    const given = <T>(value: T | null | undefined) => value ?? undefined;
+    return ctx.services.images.list(viewerOf(ctx), { ...args, first: given(args.first), last: given(args.last), after: given(args.after), before: given(args.before), filter: given(args.filter) });
   }
 
   @Authorized('ADMIN')

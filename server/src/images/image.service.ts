@@ -12,21 +12,19 @@ import { isUuid } from '../shared/ids.js';
 import { extensionOf } from './storage-keys.js';
 import type { User } from '../users/user.entity.js';
 import type { ImageList, ImageListArgs } from './admin-image.args.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { imagePage } from './image-pages.js';
+import type { ImagesArgs } from './image-list.args.js';
 import { cleanFilename } from './filename.js';
 import type { Background } from '../jobs/background.js';
 import type { ImageFiles } from './image-files.js';
 import { makeThumbnails, probeImage, thumbnailDimensions } from './image-processor.js';
 import { stripLocationFromFile } from './location/strip-location.js';
-import { Image, type ImageFormat } from './image.entity.js';
+import { Image } from './image.entity.js';
 import type { ImageConnection, Thumbnail } from './image.types.js';
 import type { ProcessingPool } from './processing-pool.js';
 import { stageUpload, toUploadError, type StagedFile } from './upload-staging.js';
 import { allowsVariant } from '../tiers/tier-policy.js';
 import type { AccessChange } from '../links/serving-facts.js';
-
-export const DEFAULT_PAGE = 20;
-export const MAX_PAGE = 100;
 
 export interface ImageLimits {
   maxUploadBytes: number;
@@ -109,32 +107,9 @@ export class ImageService {
     return image;
   }
 
-  /**
-   * The viewer's images, newest first, by keyset: page 500 costs what page 1 does. Rows become plain
-   * Image objects owned by the viewer, not managed entities: a page is read-only, and hydrating it
-   * through the identity map was the largest cost of a list request.
-   */
-  async list(viewer: User, first: number | undefined, after: string | undefined): Promise<ImageConnection> {
-    const limit = first ?? DEFAULT_PAGE;
-    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) {
-      throw new BadUserInputError(`first must be between 0 and ${MAX_PAGE}`, { field: 'first' });
-    }
-    const cursor = after ? decodeCursor(after) : undefined;
-    const rows =
-      limit === 0
-        ? []
-        : (
-            await this.sql.query<ImageRow>(
-              cursor ? { ...LIST_AFTER, values: [viewer.id, cursor.createdAt, cursor.id, limit + 1] } : { ...LIST_FIRST, values: [viewer.id, limit + 1] },
-            )
-          ).rows;
-    const page = rows.slice(0, limit).map((row) => imageFromRow(row, viewer));
-    const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
-    return {
-      edges,
-      pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
-      countTotal: () => this.em.count(Image, { owner: viewer.id }),
-    };
+  /** The viewer's images, a page at a time by keyset, in either order and direction (see imagePage). */
+  list(viewer: User, args: ImagesArgs): Promise<ImageConnection> {
+    return imagePage(this.sql, viewer, args);
   }
 
   /** Every user's images, for admins: offset pages with owner and tier loaded. */
@@ -183,49 +158,6 @@ export class ImageService {
   originalUrlOf(image: Image): string | null {
     return allowsVariant(image.owner.tier, { kind: 'original' }) ? this.links.permanent(image.id, { kind: 'original' }, image.linkVersion) : null;
   }
-}
-
-// created_at as epoch milliseconds: the driver hands timestamps over as text, and the cursor needs the exact value
-const IMAGE_COLUMNS = 'i.id, i.filename, i.format, i.width, i.height, i.bytes, i.link_version, floor(extract(epoch from i.created_at) * 1000)::bigint as created_ms';
-const LIST_FIRST = {
-  name: 'images-list-first',
-  text: `select ${IMAGE_COLUMNS} from "images" as i where i.owner_id = $1 order by i.created_at desc, i.id desc limit $2`,
-};
-const LIST_AFTER = {
-  name: 'images-list-after',
-  text: `select ${IMAGE_COLUMNS} from "images" as i where i.owner_id = $1 and (i.created_at, i.id) < ($2, $3) order by i.created_at desc, i.id desc limit $4`,
-};
-
-interface ImageRow {
-  id: string;
-  filename: string;
-  format: ImageFormat;
-  width: number;
-  height: number;
-  bytes: number;
-  link_version: number;
-  created_ms: string;
-}
-
-/**
- * An Image by prototype (type-graphql passes instances through, and converts anything else into a new
- * entity once per field resolver), with its fields as its own plain properties: set through the
- * entity's accessors, they would each start the ORM's change tracking, which a read-only page never
- * uses and which cost more than everything else about a row.
- */
-function imageFromRow(row: ImageRow, owner: User): Image {
-  const image = {
-    id: row.id,
-    owner,
-    filename: row.filename,
-    format: row.format,
-    width: row.width,
-    height: row.height,
-    bytes: row.bytes,
-    createdAt: new Date(Number(row.created_ms)),
-    linkVersion: row.link_version,
-  };
-  return Object.setPrototypeOf(image, Image.prototype) as Image;
 }
 
 function withIndex(error: AppError, index: number): AppError {

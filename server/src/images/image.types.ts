@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
+import { PageInfo } from '../shared/relay.js';
 import { Image } from './image.entity.js';
 
 @ObjectType({ simpleResolvers: true, description: 'One thumbnail the owner’s tier provides.' })
@@ -23,15 +24,6 @@ export class ImageEdge {
 
   @Field(() => Image)
   node!: Image;
-}
-
-@ObjectType({ simpleResolvers: true })
-export class PageInfo {
-  @Field(() => Boolean)
-  hasNextPage!: boolean;
-
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
 }
 
 @ObjectType({ simpleResolvers: true })

@@ -91,14 +91,13 @@ export class LinkService {
       const cursor = decodeCursor(query.after);
       where.$or = [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }];
     }
-    const rows =
-      limit === 0
-        ? []
-        : await this.em.find(ExpiringLink, where, { populate: ['image.owner.tier'], orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 });
+    // one row past the page says whether another follows, for `first: 0` too
+    const rows = await this.em.find(ExpiringLink, where, { populate: ['image.owner.tier'], orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 });
     const edges = rows.slice(0, limit).map((node) => ({ cursor: encodeCursor(node), node }));
     return {
       edges,
-      pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
+      // forward only: the Connections spec lets hasPreviousPage be false then
+      pageInfo: { hasNextPage: rows.length > limit, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
       countTotal: () => this.em.count(ExpiringLink, filter),
     };
   }

@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import { PageInfo } from '../images/image.types.js';
+import { PageInfo } from '../shared/relay.js';
 import { ExpiringLink } from './expiring-link.entity.js';
 
 @ObjectType({ simpleResolvers: true })
