@@ -63,8 +63,10 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
     parseOptions: { maxTokens: config.graphqlLimits.maxTokens },
     validationRules: [operationLimitsRule(config.graphqlLimits)],
     allowBatchedHttpRequests: false,
-    // no client of ours sends persisted-query hashes; off, they cannot fill a query cache in memory
-    persistedQueries: false,
+    // automatic persisted queries (Apollo Client's PersistedQueryLink): a known query costs its hash, not
+    // its text. Per process and bounded: a stream of registrations evicts the oldest, and a client that
+    // meets another instance gets PERSISTED_QUERY_NOT_FOUND and sends the text once more
+    persistedQueries: { cache: new InMemoryLRUCache<string>({ maxSize: 4 * 2 ** 20, sizeCalculation: InMemoryLRUCache.sizeCalculation }) },
     // parsed and validated documents, by query text: a real client sends a few dozen, while the default
     // 30 MiB store lets a stream of distinct documents (a scanner, the fuzz run) hold ~100 MB of heap
     documentStore: new InMemoryLRUCache<DocumentNode>({ maxSize: 4 * 2 ** 20, sizeCalculation: InMemoryLRUCache.sizeCalculation }),

@@ -45,6 +45,10 @@ export function createFormatError(logger: Logger, { hideSuggestions = false }: {
     if (original instanceof GraphQLError && original.message.startsWith('Too many errors processing variables')) {
       return { message: original.message, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT' } };
     }
+    // Apollo's own refusals without a code, answered 400 (a persisted-query hash that does not match its text)
+    if (original instanceof GraphQLError && original.extensions.code === undefined && (original.extensions.http as { status?: number } | undefined)?.status === 400) {
+      return { message: original.message, extensions: { code: 'BAD_REQUEST' } };
+    }
     if (original instanceof GraphQLError && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') {
       const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };

@@ -206,7 +206,7 @@ describe('inputs outside what the API speaks', () => {
     expect((await dev.gql('{ __typename }')).data).toEqual({ __typename: 'Query' });
   });
 
-  it('answers a persisted-query hash with PERSISTED_QUERY_NOT_SUPPORTED, not an internal error', async () => {
+  it('answers a persisted-query hash that does not match its query with BAD_REQUEST, not an internal error', async () => {
     const response = await fetch(`${dev.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -214,6 +214,6 @@ describe('inputs outside what the API speaks', () => {
     });
     const body = (await response.json()) as GqlResponse;
     expect(response.status).toBeLessThan(500);
-    expect(body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
   });
 });
