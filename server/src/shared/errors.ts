@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { ERROR_CODES, type ErrorReason, type HttpErrorCode } from './error-codes.js';
 
 export type ErrorCode =
   | 'UNAUTHENTICATED'
@@ -12,38 +13,19 @@ export type ErrorCode =
 
 /**
  * The HTTP status of every code the API answers with, on every route: a GraphQL request refused before
- * execution, a file link refused, an upload body too large. The one place a code gets its status.
+ * execution, a file link refused, an upload body too large. Read from the registry of codes.
  */
-export const HTTP_STATUS = {
-  BAD_REQUEST: 400,
-  BAD_USER_INPUT: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  LINK_INVALID: 403,
-  LINK_NOT_ALLOWED: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  CONFLICT: 409,
-  LINK_EXPIRED: 410,
-  LINK_REVOKED: 410,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  RATE_LIMITED: 429,
-  // nginx's code for a client that left before its request was read whole; only ever logged
-  CLIENT_CLOSED_REQUEST: 499,
-  INTERNAL_SERVER_ERROR: 500,
-  // our data is broken, not the request: a 5xx, but one that says what is wrong (already logged)
-  IMAGE_CORRUPT: 500,
-  SERVICE_UNAVAILABLE: 503,
-} as const satisfies Record<string, number>;
+export const HTTP_STATUS = Object.fromEntries(Object.entries(ERROR_CODES).map(([code, { status }]) => [code, status])) as {
+  readonly [Code in HttpErrorCode]: (typeof ERROR_CODES)[Code]['status'];
+};
 
-export type HttpErrorCode = keyof typeof HTTP_STATUS;
+export type { HttpErrorCode };
 
 export interface ErrorDetails {
   /** Input field the error concerns, as a dotted path (`input.name`), so forms can show it beside the field. */
   field?: string;
-  /** Finer machine-readable cause, e.g. `UNSUPPORTED_FORMAT` for a rejected upload. */
-  reason?: string;
+  /** Finer machine-readable cause, e.g. `UNSUPPORTED_FORMAT` for a rejected upload; one of the registry's. */
+  reason?: ErrorReason;
   [key: string]: unknown;
 }
 

@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { checkPage, escapeLike, SortOrder } from '../shared/list-args.js';
 import type { Background } from '../jobs/background.js';
 import type { AccessChange } from '../links/serving-facts.js';
@@ -106,7 +106,7 @@ export class TierService {
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
         this.em.clear();
-        throw new BadUserInputError(`A tier named ${tier.name} already exists`, { field: 'input.name', reason: 'NAME_TAKEN' });
+        throw new ConflictError(`A tier named ${tier.name} already exists`, { field: 'input.name', reason: 'NAME_TAKEN' });
       }
       throw error;
     }

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hashPassword } from '../auth/password.js';
-import { BadUserInputError, NotFoundError } from '../shared/errors.js';
+import { BadUserInputError, ConflictError, NotFoundError } from '../shared/errors.js';
 import { checkPage, escapeLike, SortOrder } from '../shared/list-args.js';
 import type { Background } from '../jobs/background.js';
 import { Image } from '../images/image.entity.js';
@@ -106,7 +106,7 @@ export class UserService {
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
         this.em.clear();
-        throw new BadUserInputError(`The username ${user.username} is taken`, { field: 'input.username', reason: 'USERNAME_TAKEN' });
+        throw new ConflictError(`The username ${user.username} is taken`, { field: 'input.username', reason: 'USERNAME_TAKEN' });
       }
       throw error;
     }

@@ -36,9 +36,6 @@ describe('tiers', () => {
     ['a blank name', { name: '   ' }, 'input.name'],
     ['a 65-character name', { name: 'n'.repeat(65) }, 'input.name'],
     ['a name with a control character', { name: `bad\u0000name-${tok()}` }, 'input.name'],
-    ['the name of a builtin tier', { name: 'Basic' }, 'input.name'],
-    ['a builtin name in another case', { name: 'basic' }, 'input.name'],
-    ['a custom name in another case', { name: taken.toUpperCase() }, 'input.name'],
     ['no heights', { thumbnailHeights: [] }, 'input.thumbnailHeights'],
     ['17 heights', { thumbnailHeights: Array.from({ length: 17 }, (_, i) => i + 1) }, 'input.thumbnailHeights'],
     ['height 0', { thumbnailHeights: [0] }, 'input.thumbnailHeights'],
@@ -51,6 +48,18 @@ describe('tiers', () => {
     const result = await admin(CREATE_TIER, { input: { name: `t-${tok()}`, thumbnailHeights: [100], ...override } });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     expect(result.data ?? null).toBeNull();
+    expect(await snapshot(server)).toEqual(before);
+  });
+
+  it.each([
+    ['the name of a builtin tier', 'Basic'],
+    ['a builtin name in another case', 'basic'],
+    ['a custom name in another case', taken.toUpperCase()],
+  ])('refuses %s with CONFLICT (NAME_TAKEN) on input.name and stores nothing', async (_label, name) => {
+    if (!(await server.sql('select 1 from tiers where name = $1', [taken])).length) await server.createTier({ name: taken, thumbnailHeights: [100] });
+    const before = await snapshot(server);
+    const result = await admin(CREATE_TIER, { input: { name, thumbnailHeights: [100] } });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.name', reason: 'NAME_TAKEN' });
     expect(await snapshot(server)).toEqual(before);
   });
 
@@ -67,7 +76,7 @@ describe('tiers', () => {
     const tier = await server.createTier({ thumbnailHeights: [100] });
     const before = await snapshot(server);
     const clash = await admin(UPDATE_TIER, { id: tier.id, input: { name: 'PREMIUM', originalLink: true } });
-    expect(clash.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    expect(clash.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.name', reason: 'NAME_TAKEN' });
     const heights = await admin(UPDATE_TIER, { id: tier.id, input: { thumbnailHeights: [], originalLink: true } });
     expect(heights.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.thumbnailHeights' });
     expect(await snapshot(server)).toEqual(before);

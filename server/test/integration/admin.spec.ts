@@ -6,7 +6,7 @@ import { BUILTIN_TIER_IDS, TestServer, type TestUser } from '../support/test-ser
 import { CREATE_TIER, CREATE_USER, DELETE_TIER, DELETE_USER, ME, TIER, UPDATE_TIER, UPDATE_USER, USERS, code, snapshot, tok } from '../support/admin-api.js';
 
 /** Operations any signed-in user (or anyone, for login) may call; everything else in the schema is admin only. */
-const PUBLIC_OPERATIONS = ['me', 'images', 'image', 'login', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks'];
+const PUBLIC_OPERATIONS = ['me', 'images', 'image', 'login', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks', 'node'];
 
 let server: TestServer;
 beforeAll(async () => {
@@ -112,8 +112,6 @@ describe('users', () => {
 
   const existing = `taken-${tok()}`;
   it.each([
-    ['a taken username', { username: existing }, 'input.username'],
-    ['a taken username in another case', { username: existing.toUpperCase() }, 'input.username'],
     ['an empty username', { username: '' }, 'input.username'],
     ['a blank username', { username: '   ' }, 'input.username'],
     ['a username with a space', { username: 'has space' }, 'input.username'],
@@ -126,6 +124,17 @@ describe('users', () => {
     const before = await snapshot(server);
     const result = await admin(CREATE_USER, { input: { username: `ok-${tok()}`, password: 'password', ...override } });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(await snapshot(server)).toEqual(before);
+  });
+
+  it.each([
+    ['a taken username', existing],
+    ['a taken username in another case', existing.toUpperCase()],
+  ])('refuses %s with CONFLICT (USERNAME_TAKEN) on input.username and stores nothing', async (_label, username) => {
+    if (!(await server.sql('select 1 from users where username = $1', [existing])).length) await server.createUser({ username: existing });
+    const before = await snapshot(server);
+    const result = await admin(CREATE_USER, { input: { username, password: 'password' } });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.username', reason: 'USERNAME_TAKEN' });
     expect(await snapshot(server)).toEqual(before);
   });
 
@@ -142,8 +151,12 @@ describe('users', () => {
   it('refuses a bad update and changes nothing', async () => {
     const [user, other] = [await server.createUser(), await server.createUser()];
     const before = await snapshot(server);
-    for (const [input, field] of [[{ username: other.username.toUpperCase() }, 'input.username'], [{ tierId: randomUUID(), isAdmin: true }, 'input.tierId'], [{ password: '1234567' }, 'input.password']] as const) {
-      expect((await admin(UPDATE_USER, { id: user.id, input })).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    for (const [input, field, code] of [
+      [{ username: other.username.toUpperCase() }, 'input.username', 'CONFLICT'],
+      [{ tierId: randomUUID(), isAdmin: true }, 'input.tierId', 'BAD_USER_INPUT'],
+      [{ password: '1234567' }, 'input.password', 'BAD_USER_INPUT'],
+    ] as const) {
+      expect((await admin(UPDATE_USER, { id: user.id, input })).errors?.[0]?.extensions).toMatchObject({ code, field });
     }
     expect(code(await admin(UPDATE_USER, { id: randomUUID(), input: { isAdmin: true } }))).toBe('NOT_FOUND');
     expect(code(await admin(DELETE_USER, { id: randomUUID() }))).toBe('NOT_FOUND');

@@ -26,7 +26,7 @@ async function post(body: Record<string, unknown>, token = user.token) {
 }
 
 async function get(params: Record<string, unknown>) {
-  const search = new URLSearchParams(Object.entries(params).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
+  const search = new URLSearchParams(Object.entries(params).map(([name, value]): [string, string] => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
   const response = await fetch(`${server.url}/graphql?${search}`, { headers: { authorization: `Bearer ${user.token}`, 'apollo-require-preflight': 'true' } });
   return { status: response.status, body: (await response.json()) as { data?: any; errors?: Array<{ extensions?: { code?: string } }> } };
 }

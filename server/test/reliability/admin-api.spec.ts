@@ -8,6 +8,7 @@ import {
   isInputObjectType,
   isListType,
   isNonNullType,
+  isInterfaceType,
   isObjectType,
   type GraphQLField,
   type GraphQLInputType,
@@ -25,7 +26,7 @@ import { BUILTIN_TIER_IDS, TestServer, type GqlResponse, type TestUser } from '.
 /** Root fields anyone may call. */
 const PUBLIC = ['login'];
 /** Root fields any signed-in user may call, on their own data. Every other root field is admin only. */
-const SIGNED_IN = ['me', 'images', 'image', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks'];
+const SIGNED_IN = ['me', 'images', 'image', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks', 'node'];
 
 const REPO = resolve(import.meta.dirname, '../../..');
 
@@ -90,7 +91,8 @@ async function call(kind: 'query' | 'mutation', field: GraphQLField<unknown, unk
   const variables = Object.fromEntries(required.map((a) => [a.name, sample(a.type, field.name, uploads, `variables.${a.name}`)]));
   const declared = required.map((a) => `$${a.name}: ${a.type.toString()}`).join(', ');
   const args = required.map((a) => `${a.name}: $${a.name}`).join(', ');
-  const selection = isObjectType(getNamedType(field.type)) ? '{ __typename }' : '';
+  const named = getNamedType(field.type);
+  const selection = isObjectType(named) || isInterfaceType(named) ? '{ __typename }' : '';
   const query = `${kind}${declared ? `(${declared})` : ''} { ${field.name}${args ? `(${args})` : ''} ${selection} }`;
   if (uploads.length === 0) return server.gql(query, variables, token);
   const form = new FormData();
