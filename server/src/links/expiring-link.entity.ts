@@ -2,6 +2,7 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decor
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { accessTrigger } from '../db/access-triggers.js';
 import { Image } from '../images/image.entity.js';
+import { Node } from '../shared/relay.js';
 import { User } from '../users/user.entity.js';
 
 /**
@@ -9,7 +10,7 @@ import { User } from '../users/user.entity.js';
  * The URL carries only the link's id and its signature; what it grants is read from this row (through
  * the access cache), so revoking it takes effect at once.
  */
-@ObjectType({ simpleResolvers: true, description: 'A link to one size of an image that stops working at expiresAt, or when revoked.' })
+@ObjectType({ simpleResolvers: true, implements: Node, description: 'A link to one size of an image that stops working at expiresAt, or when revoked.' })
 @Entity({ tableName: 'expiring_links', triggers: [accessTrigger('access_changed', 'link', ['update', 'delete'])] })
 // the owner's list, newest first, ties broken by id
 @Index({

@@ -150,6 +150,17 @@ describe('node(id:)', () => {
     expect(await node(BUILTIN_TIER_IDS.premium, admin())).toMatchObject({ __typename: 'Tier', name: 'Premium' });
   });
 
+  it('fetches your own expiring link again; another user’s is null, an admin’s view is not', async () => {
+    const enterprise = await server.createUser({ tierId: BUILTIN_TIER_IDS.enterprise });
+    const uploaded = await server.upload(enterprise.token, [{ name: 'e.png', data: await png(10, 10) }], { selection: 'id' });
+    const created = await server.gql(`mutation($id: ID!) { createExpiringLink(imageId: $id, expiresIn: 600) { id } }`, { id: uploaded.data.uploadImage.id }, enterprise.token);
+    const linkId = created.data.createExpiringLink.id;
+    const LINK = `query($id: ID!) { node(id: $id) { __typename ... on ExpiringLink { id image { id } } } }`;
+    expect((await server.gql(LINK, { id: linkId }, enterprise.token)).data.node).toEqual({ __typename: 'ExpiringLink', id: linkId, image: { id: uploaded.data.uploadImage.id } });
+    expect((await server.gql(LINK, { id: linkId }, owner.token)).data.node).toBeNull();
+    expect((await server.gql(LINK, { id: linkId }, server.adminToken)).data.node).toMatchObject({ id: linkId });
+  });
+
   it('asks for a token', async () => {
     const result = await server.gql(NODE, { id: newest[0] });
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
