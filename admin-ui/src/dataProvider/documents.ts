@@ -139,6 +139,48 @@ export const ImagesQuery = graphql(`
   }
 `);
 
+// the fields the user page shows; the URL stays out of the admin app, which has no use for it
+export const ExpiringLinksQuery = graphql(`
+  query ExpiringLinks($ownerId: ID, $imageId: ID, $first: Int, $after: String) {
+    expiringLinks(ownerId: $ownerId, imageId: $imageId, first: $first, after: $after) {
+      edges {
+        node {
+          id
+          size
+          createdAt
+          expiresAt
+          image {
+            id
+            filename
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      totalCount
+    }
+  }
+`);
+
+export const RevokeExpiringLinkMutation = graphql(`
+  mutation RevokeExpiringLink($id: ID!) {
+    revokeExpiringLink(id: $id) {
+      id
+      revokedAt
+    }
+  }
+`);
+
+export const RotateImageLinksMutation = graphql(`
+  mutation RotateImageLinks($imageId: ID!) {
+    rotateImageLinks(imageId: $imageId) {
+      id
+    }
+  }
+`);
+
 export const LoginMutation = graphql(`
   mutation Login($username: String!, $password: String!) {
     login(username: $username, password: $password) {

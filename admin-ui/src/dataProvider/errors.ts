@@ -29,3 +29,16 @@ export function toHttpError(error: unknown): unknown {
   const errors = field ? { [field]: first.message } : undefined;
   return new HttpError(first.message, STATUS[code] ?? 500, errors ? { errors, code } : { code });
 }
+
+interface ApolloFailure {
+  message: string;
+  networkError?: { message: string; statusCode?: number } | null;
+}
+
+/**
+ * The HttpError ra-data-graphql 5 makes of an Apollo Client failure (`handleError` in its dist/index.js),
+ * for the operations the app sends itself, so that toHttpError reads theirs like every other.
+ */
+export function fromApolloError(error: ApolloFailure): HttpError {
+  return error.networkError ? new HttpError(error.networkError.message, error.networkError.statusCode) : new HttpError(error.message, 200, error);
+}

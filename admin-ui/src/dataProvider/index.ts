@@ -1,10 +1,11 @@
 import { ApolloClient, HttpLink, InMemoryCache, from } from '@apollo/client';
 import { setContext } from '@apollo/client/link/context';
-import type { DataProvider } from 'react-admin';
 import buildGraphQLProvider from 'ra-data-graphql';
 import { getToken } from '../authProvider';
 import { buildQuery } from './buildQuery';
 import { toHttpError } from './errors';
+import { withLinkMethods } from './links';
+import type { AppDataProvider } from './methods';
 
 const authLink = setContext((_, { headers }) => {
   const token = getToken();
@@ -25,8 +26,11 @@ const graphQLProvider = buildGraphQLProvider({
   buildQuery: () => buildQuery,
 });
 
-/** ra-data-graphql's provider, decorated so errors reach react-admin in the shape it acts on. */
-export const dataProvider: DataProvider = new Proxy(graphQLProvider, {
+/**
+ * ra-data-graphql's provider with the app's link methods, decorated so errors reach react-admin in the
+ * shape it acts on.
+ */
+export const dataProvider: AppDataProvider = new Proxy(withLinkMethods(graphQLProvider, client), {
   get(target, property, receiver) {
     const value = Reflect.get(target, property, receiver);
     if (typeof value !== 'function') return value;
@@ -35,4 +39,4 @@ export const dataProvider: DataProvider = new Proxy(graphQLProvider, {
         throw toHttpError(error);
       });
   },
-}) as DataProvider;
+}) as AppDataProvider;

@@ -1,8 +1,6 @@
-import type { DataProvider } from 'react-admin';
+import { METHODS, type AppDataProvider } from './methods';
 
-const METHODS = ['getList', 'getOne', 'getMany', 'getManyReference', 'create', 'update', 'updateMany', 'delete', 'deleteMany'] as const;
-
-let loading: Promise<DataProvider> | undefined;
+let loading: Promise<AppDataProvider> | undefined;
 const load = () => (loading ??= import('./index.js').then((module) => module.dataProvider));
 
 /**
@@ -11,4 +9,4 @@ const load = () => (loading ??= import('./index.js').then((module) => module.dat
  */
 export const lazyDataProvider = Object.fromEntries(
   METHODS.map((method) => [method, async (...args: unknown[]) => ((await load())[method] as (...a: unknown[]) => Promise<unknown>)(...args)]),
-) as unknown as DataProvider;
+) as unknown as AppDataProvider;

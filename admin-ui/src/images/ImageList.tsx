@@ -1,4 +1,5 @@
 import { Datagrid, DateField, FunctionField, List, NumberField, ReferenceField, ReferenceInput, SearchInput, SelectInput, TextField } from 'react-admin';
+import { RotateLinksButton } from '../links/RotateLinksButton';
 
 const filters = [
   <SearchInput key="q" source="q" alwaysOn placeholder="File name" />,
@@ -14,11 +15,14 @@ interface ImageRecord {
   height: number;
 }
 
-/** Read only: what every user has uploaded, so an admin sees what a tier change will affect. */
+/**
+ * What every user has uploaded, so an admin sees what a tier change will affect. Read only, but for
+ * rotating the permanent links of images whose URLs leaked.
+ */
 export default function ImageList() {
   return (
     <List filters={filters} sort={{ field: 'createdAt', order: 'DESC' }} exporter={false}>
-      <Datagrid rowClick={false} bulkActionButtons={false}>
+      <Datagrid rowClick={false} bulkActionButtons={<RotateLinksButton />}>
         <FunctionField
           label="Thumbnail"
           sortable={false}

@@ -1,82 +1,34 @@
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Api } from './api';
+import { logIn as logInAs, openBrowser, screenshot, screenshotIfFailed, type BrowserSession } from './browser';
 import { gradientPng } from './png';
 import { startProductServer, type ProductServer } from './server-process';
 
-const SCREENSHOTS = resolve(import.meta.dirname, '../../test-results/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 let server: ProductServer;
-let browser: Browser;
+let api: Api;
+let session: BrowserSession;
 let page: Page;
-// uncaught exceptions and console errors (failed requests, CSP refusals) seen in the browser
-const pageErrors: string[] = [];
-const scripts: string[] = [];
 
-async function gql(query: string, variables: Record<string, unknown>, token?: string) {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> };
-}
-
-async function uploadAs(token: string, filename: string, bytes: Buffer) {
-  const form = new FormData();
-  form.append('operations', JSON.stringify({ query: 'mutation($f: Upload!) { uploadImage(file: $f) { id } }', variables: { f: null } }));
-  form.append('map', JSON.stringify({ 0: ['variables.f'] }));
-  form.append('0', new Blob([new Uint8Array(bytes)], { type: 'image/png' }), filename);
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
-    body: form,
-  });
-  const body = (await response.json()) as { errors?: unknown };
-  expect(body.errors).toBeUndefined();
-}
-
-const shot = (name: string) => page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
-
-async function logIn(username: string, password: string) {
-  await page.locator('input[name="username"]').fill(username);
-  await page.locator('input[name="password"]').fill(password);
-  await page.locator('button[type="submit"]').click();
-}
+const gql = (query: string, variables: Record<string, unknown>, token?: string) => api.gql(query, variables, token);
+const shot = (name: string) => screenshot(page, name);
+const logIn = (username: string, password: string) => logInAs(page, username, password);
 
 beforeAll(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
   server = await startProductServer();
-  const { token } = (await gql('mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', { u: server.adminUsername, p: server.adminPassword })).data.login;
+  api = new Api(server.url);
+  const token = await api.login(server.adminUsername, server.adminPassword);
   const created = await gql('mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { username: 'plain-user', password: 'plain-password' } }, token);
   expect(created.errors).toBeUndefined();
-  const plainLogin = await gql('mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', { u: 'plain-user', p: 'plain-password' });
-  await uploadAs(plainLogin.data.login.token, 'gradient.png', gradientPng(320, 240));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
-  page.on('request', (request) => {
-    if (request.resourceType() === 'script') scripts.push(new URL(request.url()).pathname);
-  });
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(`${message.text()} ${message.location().url}`);
-  });
+  await api.upload(await api.login('plain-user', 'plain-password'), 'gradient.png', gradientPng(320, 240));
+  session = await openBrowser();
+  page = session.page;
 });
 
-// a failed step leaves a picture of the page behind, which says more than a selector timeout
-afterEach(async ({ task }) => {
-  if (task.result?.state === 'fail') await page?.screenshot({ path: `${SCREENSHOTS}/failed-${task.name.replace(/\W+/g, '-')}.png`, fullPage: true });
-});
+afterEach(({ task }) => screenshotIfFailed(page, task));
 
 afterAll(async () => {
-  await browser?.close();
+  await session?.browser.close();
   await server?.stop();
 });
 
@@ -85,7 +37,7 @@ describe('the admin app in a real browser', () => {
     await page.goto(`${server.url}/admin/`);
     await page.locator('input[name="username"]').first().waitFor();
     // the login page loads without Apollo Client and the GraphQL documents, which come after login
-    expect(scripts.some((path) => path.includes('/dataProvider-'))).toBe(false);
+    expect(session.scripts.some((path) => path.includes('/dataProvider-'))).toBe(false);
     await shot('login');
     await logIn('plain-user', 'plain-password');
     await page.getByText('This account is not an admin').first().waitFor();
@@ -96,7 +48,7 @@ describe('the admin app in a real browser', () => {
     await logIn(server.adminUsername, server.adminPassword);
     await page.waitForURL(/#\/tiers/);
     await page.getByRole('cell', { name: 'Enterprise' }).first().waitFor();
-    expect(scripts.some((path) => path.includes('/dataProvider-'))).toBe(true);
+    expect(session.scripts.some((path) => path.includes('/dataProvider-'))).toBe(true);
     await page.reload();
     await page.getByRole('cell', { name: 'Enterprise' }).first().waitFor();
     await shot('tiers-list');
@@ -248,6 +200,6 @@ describe('the admin app in a real browser', () => {
     await page.locator('input[name="username"]').first().waitFor();
     await page.goto(`${server.url}/admin/#/users`);
     await page.locator('input[name="username"]').first().waitFor();
-    expect(pageErrors).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   });
 });
