@@ -22,6 +22,8 @@ export default defineConfig({
     // the browser needs more than the default second to load lazy chunks on a busy 2-core machine
     expect: { poll: { timeout: 15_000, interval: 100 } },
     hookTimeout: 240_000,
+    // each end-to-end file starts a server and a browser; two at once on a 2-core machine only race
+    fileParallelism: false,
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });
