@@ -10,6 +10,7 @@ import type { AppDeps } from './graphql/context.js';
 import { ImageFiles } from './images/image-files.js';
 import { OrphanSweeper } from './images/orphan-sweeper.js';
 import { LocationBackfill } from './images/location/location-backfill.js';
+import { Placeholders } from './images/placeholders.js';
 import { ProcessingPool } from './images/processing-pool.js';
 import { ThumbnailCache } from './images/thumbnail-cache.js';
 import { ThumbnailService } from './images/thumbnail.service.js';
@@ -115,6 +116,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     });
     const jobsEm = orm.em;
     const backfill = new LocationBackfill(orm.em, files, logger, config.jobsBatchSize);
+    const placeholders = new Placeholders(orm.em, files, pool, config.maxImagePixels, logger);
     const jobHandlers: JobHandlers = {
       thumbnailSync: (job) => sync.run(job),
       fileCleanup: (job) => files.removeAll(job.images),
@@ -125,6 +127,9 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
         const deleted = await LinkService.prune(jobsEm.fork(), clock, config.linkRetentionDays);
         if (deleted > 0) logger.info({ deleted }, 'pruned expired and revoked links');
       },
+      placeholderBackfill: async () => {
+        await placeholders.backfill(Date.now() + 20 * 60_000, config.jobsBatchSize);
+      },
       locationBackfill: async () => {
         // well inside the queue's 30-minute expiry; the next run goes on where this one stopped
         if (config.originalLocation === 'strip') await backfill.run(Date.now() + 20 * 60_000);
@@ -133,6 +138,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     if (options.work) {
       await jobs.work(jobHandlers);
       if (config.originalLocation === 'strip') await jobs.backfillLocation();
+      await jobs.backfillPlaceholders();
     }
     const ormPool = await orm.em.getConnection().getNativeClient();
     const onQuery = options.onQuery;
@@ -159,6 +165,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
       jobHandlers,
       servingFacts,
       sql,
+      placeholders,
     };
     const ormToClose = orm;
     const listener = notifications;

@@ -7,6 +7,7 @@ import type { Config } from '../config/env.js';
 import type { Sql } from '../db/sql.js';
 import type { ImageFiles } from '../images/image-files.js';
 import { ImageService } from '../images/image.service.js';
+import type { Placeholders } from '../images/placeholders.js';
 import type { ProcessingPool } from '../images/processing-pool.js';
 import type { ThumbnailService } from '../images/thumbnail.service.js';
 import type { LinkUrls } from '../links/link-urls.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   servingFacts: ServingFactsCache;
   /** The ORM's pool, for the hot reads written as named statements (db/sql.ts). */
   sql: Sql;
+  /** Placeholders of images from before placeholders, made once per image. */
+  placeholders: Placeholders;
 }
 
 export interface Services {
@@ -50,6 +53,7 @@ export interface Services {
   users: UserService;
   images: ImageService;
   links: LinkService;
+  placeholders: Placeholders;
 }
 
 export interface Context {
@@ -101,6 +105,7 @@ export function createContext(deps: AppDeps, em: EntityManager, viewer: User | u
       users: new UserService(em, clock, deps.background, accessChanged),
       images,
       links: new LinkService(em, images, deps.links, clock, accessChanged),
+      placeholders: deps.placeholders,
     },
   };
 }

@@ -20,7 +20,8 @@ export interface ImagePage {
 }
 
 // created_at as epoch milliseconds: the driver hands timestamps over as text, and the cursor needs the exact value
-const IMAGE_COLUMNS = 'i.id, i.filename, i.format, i.width, i.height, i.bytes, i.link_version, floor(extract(epoch from i.created_at) * 1000)::bigint as created_ms';
+const IMAGE_COLUMNS =
+  'i.id, i.filename, i.format, i.width, i.height, i.bytes, i.link_version, i.placeholder_hash, i.placeholder_data_url, i.placeholder_color, floor(extract(epoch from i.created_at) * 1000)::bigint as created_ms';
 
 interface ImageRow {
   id: string;
@@ -30,6 +31,9 @@ interface ImageRow {
   height: number;
   bytes: number;
   link_version: number;
+  placeholder_hash: string | null;
+  placeholder_data_url: string | null;
+  placeholder_color: string | null;
   created_ms: string;
 }
 
@@ -169,6 +173,9 @@ function imageFromRow(row: ImageRow, owner: User): Image {
     bytes: row.bytes,
     createdAt: new Date(Number(row.created_ms)),
     linkVersion: row.link_version,
+    placeholderHash: row.placeholder_hash,
+    placeholderDataUrl: row.placeholder_data_url,
+    placeholderColor: row.placeholder_color,
   };
   return Object.setPrototypeOf(image, Image.prototype) as Image;
 }

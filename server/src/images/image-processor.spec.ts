@@ -9,7 +9,7 @@ const create = (width: number, height: number, channels: 3 | 4 = 3) =>
 
 async function thumbnailsOf(input: Buffer, heights: number[]) {
   const probed = await probeImage(input, LIMIT);
-  const thumbnails = await makeThumbnails(input, probed, heights, LIMIT);
+  const { thumbnails } = await makeThumbnails(input, probed, heights, LIMIT);
   return { probed, thumbnails: await Promise.all(thumbnails.map(async (t) => ({ height: t.height, meta: await sharp(t.data).metadata() }))) };
 }
 
@@ -54,17 +54,57 @@ describe(makeThumbnails.name, () => {
     expect(thumbnails[0]!.meta.exif).toBeUndefined();
   });
 
-  it('turns CMYK, 16-bit and grey inputs into 8-bit sRGB thumbnails', async () => {
+  it('turns CMYK, 16-bit and palette colour inputs into 8-bit sRGB thumbnails', async () => {
     const inputs = [
       await create(64, 48).toColourspace('cmyk').jpeg().toBuffer(),
       await create(64, 48).toColourspace('rgb16').png().toBuffer(),
-      await create(64, 48).toColourspace('b-w').png().toBuffer(),
       await create(64, 48).png({ palette: true }).toBuffer(),
     ];
     for (const input of inputs) {
       const { thumbnails } = await thumbnailsOf(input, [24]);
       expect(thumbnails[0]!.meta).toMatchObject({ space: 'srgb', depth: 'uchar', height: 24 });
     }
+  });
+
+  it('keeps greyscale greyscale, with its alpha, in 8 bits, in both formats', async () => {
+    const grey = (channels: 1 | 2) => create(64, 48, channels === 2 ? 4 : 3).toColourspace(channels === 2 ? 'b-w' : 'b-w');
+    const cases = [
+      [await grey(1).png().toBuffer(), { channels: 1, hasAlpha: false }],
+      [await grey(2).png().toBuffer(), { channels: 2, hasAlpha: true }],
+      [await grey(1).toColourspace('grey16').png().toBuffer(), { channels: 1, depth: 'uchar' }],
+      [await grey(1).jpeg().toBuffer(), { channels: 1, format: 'jpeg' }],
+    ] as const;
+    for (const [index, [input, expected]] of cases.entries()) {
+      const { thumbnails } = await thumbnailsOf(input, [24]);
+      expect(thumbnails[0]!.meta, `case ${index}`).toMatchObject({ space: 'b-w', depth: 'uchar', ...expected });
+    }
+  });
+
+  it('makes a noisy 16-bit grey PNG’s thumbnail at least 2× smaller than the RGB one it used to be', async () => {
+    let seed = 7;
+    const noise = Buffer.from(Array.from({ length: 400 * 300 }, () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) >> 23));
+    const input = await sharp(noise, { raw: { width: 400, height: 300, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+    expect((await sharp(input).metadata()).depth).toBe('ushort');
+    const { thumbnails } = await makeThumbnails(input, await probeImage(input, LIMIT), [200], LIMIT);
+    // the pipeline before greyscale was kept: everything to 8-bit sRGB
+    const rgb = await sharp(input).resize(267, 200, { fit: 'fill' }).toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const before = await sharp(rgb.data, { raw: { width: 267, height: 200, channels: rgb.info.channels } }).png().toBuffer();
+    expect(thumbnails[0]!.data.length * 2).toBeLessThanOrEqual(before.length);
+  });
+
+  it('makes a placeholder from the same decode when asked: ThumbHash, a PNG data URL under 1 KB, the dominant colour', async () => {
+    const input = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#3366aa' } }).jpeg().toBuffer();
+    const { placeholder } = await makeThumbnails(input, await probeImage(input, LIMIT), [200], LIMIT, { placeholder: true });
+    expect(placeholder!.dominantColor).toMatch(/^#[0-9a-f]{6}$/);
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(placeholder!.dominantColor.slice(i, i + 2), 16));
+    expect(Math.abs(r! - 0x33) + Math.abs(g! - 0x66) + Math.abs(b! - 0xaa)).toBeLessThan(48);
+    expect(Buffer.from(placeholder!.thumbhash, 'base64').length).toBeGreaterThan(4);
+    expect(placeholder!.dataUrl.length).toBeLessThan(1024);
+    const png = Buffer.from(placeholder!.dataUrl.replace('data:image/png;base64,', ''), 'base64');
+    const meta = await sharp(png).metadata();
+    expect(meta.format).toBe('png');
+    expect(Math.max(meta.width!, meta.height!)).toBeLessThanOrEqual(32);
+    expect((await makeThumbnails(input, await probeImage(input, LIMIT), [200], LIMIT)).placeholder).toBeUndefined();
   });
 
   it('strips GPS and every other metadata from thumbnails', async () => {

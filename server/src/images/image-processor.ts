@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { BadUserInputError } from '../shared/errors.js';
 import { ImageFormat } from './image.entity.js';
+import { placeholderOf, type PlaceholderData } from './placeholder.js';
 
 // Only JPEG and PNG decoders may ever see untrusted bytes: SVG, TIFF, HEIF, PDF and the rest stay off.
 sharp.block({ operation: ['VipsForeignLoad'] });
@@ -74,35 +75,50 @@ export async function probeImage(input: string | Buffer, maxPixels: number): Pro
   return { format, width: swapped ? meta.height : meta.width, height: swapped ? meta.width : meta.height, orientation };
 }
 
+export interface MadeThumbnails {
+  thumbnails: Thumbnail[];
+  /** Only when asked for: computed from the same decoded pixels. */
+  placeholder?: PlaceholderData;
+}
+
 /**
- * Decodes the image once, applies its EXIF orientation, and derives every height from the largest one.
- * Output keeps the input's format and carries no metadata (sharp drops EXIF, GPS included, unless asked).
- * A corrupt or truncated file fails here, because the whole image is decoded.
+ * Decodes the image once, applies its EXIF orientation, and derives every height from the largest one
+ * (and, when asked, the placeholder). Output keeps the input's format and carries no metadata (sharp
+ * drops EXIF, GPS included, unless asked); greyscale stays greyscale, alpha stays, and 16 bits per
+ * channel become 8. A corrupt or truncated file fails here, because the whole image is decoded.
  */
 export async function makeThumbnails(
   input: string | Buffer,
   image: Dimensions & { format: ImageFormat },
   heights: readonly number[],
   maxPixels: number,
-): Promise<Thumbnail[]> {
-  if (heights.length === 0) return [];
-  const largest = thumbnailDimensions(image, Math.max(...heights));
+  { placeholder = false }: { placeholder?: boolean } = {},
+): Promise<MadeThumbnails> {
+  if (heights.length === 0 && !placeholder) return { thumbnails: [] };
+  // a placeholder is made from at least 100 px (what ThumbHash reads), whatever the heights
+  const largest = thumbnailDimensions(image, Math.max(...heights, placeholder ? 100 : 1));
   let base: { data: Buffer; info: OutputInfo };
   try {
-    base = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error' })
+    const decoder = sharp(input, { limitInputPixels: maxPixels, failOn: 'error' });
+    const { space, channels = 3, hasAlpha } = await decoder.metadata();
+    const greyscale = space === 'b-w' || space === 'grey16' || channels <= 2;
+    // sharp's b-w conversion drops alpha: grey with alpha is decoded as sRGBA and packed back below
+    base = await decoder
       .rotate()
       .resize(largest.width, largest.height, { fit: 'fill' })
-      .toColourspace('srgb')
+      .toColourspace(greyscale && !hasAlpha ? 'b-w' : 'srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
+    if (greyscale && hasAlpha && base.info.channels === 4) base = { data: greyWithAlpha(base.data), info: { ...base.info, channels: 2 } };
   } catch (error) {
     throw classify(error);
   }
   const raw = { raw: { width: base.info.width, height: base.info.height, channels: base.info.channels } };
-  return Promise.all(
+  const thumbnails = await Promise.all(
     heights.map(async (height) => {
       const size = thumbnailDimensions(image, height);
-      let pipeline = sharp(base.data, raw);
+      // raw pixels carry no colour space, and sharp would take one or two channels for sRGB
+      let pipeline = base.info.channels <= 2 ? sharp(base.data, raw).toColourspace('b-w') : sharp(base.data, raw);
       if (size.width !== largest.width || size.height !== largest.height) {
         pipeline = pipeline.resize(size.width, size.height, { fit: 'fill' });
       }
@@ -110,6 +126,17 @@ export async function makeThumbnails(
       return { height, data: await encoded.toBuffer() };
     }),
   );
+  return { thumbnails, placeholder: placeholder ? await placeholderOf(base.data, base.info) : undefined };
+}
+
+/** Grey-and-alpha pixels from sRGBA ones whose three colour channels are equal: the first and the last of each four. */
+function greyWithAlpha(rgba: Buffer): Buffer {
+  const packed = Buffer.allocUnsafe(rgba.length / 2);
+  for (let from = 0, to = 0; from < rgba.length; from += 4, to += 2) {
+    packed[to] = rgba[from]!;
+    packed[to + 1] = rgba[from + 3]!;
+  }
+  return packed;
 }
 
 const PNG_END = Buffer.from('0000000049454e44ae426082', 'hex');

@@ -3,6 +3,7 @@ import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { accessTrigger } from '../db/access-triggers.js';
 import { Node } from '../shared/relay.js';
+import type { PlaceholderData } from './placeholder.js';
 import { User } from '../users/user.entity.js';
 
 export enum ImageFormat {
@@ -22,6 +23,11 @@ registerEnumType(ImageFormat, { name: 'ImageFormat', description: 'Decided from 
 @Index({
   name: 'images_owner_created_id_index',
   expression: 'create index "images_owner_created_id_index" on "images" ("owner_id", "created_at" desc, "id" desc)',
+})
+// the placeholder backfill's work list: empty once every image has one
+@Index({
+  name: 'images_placeholder_missing_index',
+  expression: 'create index "images_placeholder_missing_index" on "images" ("id") where "placeholder_hash" is null',
 })
 // the location backfill's work list: empty once every stored original has been through stripping
 @Index({
@@ -68,6 +74,28 @@ export class Image {
   /** Part of every permanent link's signed payload: bumping it (rotateImageLinks) makes the old URLs invalid. */
   @Property({ type: 'integer', default: 0 })
   linkVersion: number = 0;
+
+  // the placeholder, computed at upload (or by the backfill for older images) and read with every list row
+  @Property({ type: 'text', nullable: true })
+  placeholderHash: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  placeholderDataUrl: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  placeholderColor: string | null = null;
+
+  /** The stored placeholder, or `undefined` for an image from before placeholders (see PlaceholderService). */
+  storedPlaceholder(): PlaceholderData | undefined {
+    if (this.placeholderHash === null || this.placeholderDataUrl === null || this.placeholderColor === null) return undefined;
+    return { thumbhash: this.placeholderHash, dataUrl: this.placeholderDataUrl, dominantColor: this.placeholderColor };
+  }
+
+  setPlaceholder(placeholder: PlaceholderData | undefined): void {
+    this.placeholderHash = placeholder?.thumbhash ?? null;
+    this.placeholderDataUrl = placeholder?.dataUrl ?? null;
+    this.placeholderColor = placeholder?.dominantColor ?? null;
+  }
 
   /**
    * Whether the stored original has been through location stripping (ORIGINAL_LOCATION=strip), at

@@ -84,13 +84,14 @@ export class ImageService {
     const file = await stageUpload(() => upload.createReadStream(), this.limits.uploadTmpDir, this.limits.maxUploadBytes);
     staged.push(file);
     const { maxImagePixels: maxPixels, stripLocation } = this.limits;
-    const { probed, thumbnails, strippedBytes } = await this.pool.run(async () => {
+    const { probed, made, strippedBytes } = await this.pool.run(async () => {
       const probed = await probeImage(file.path, maxPixels);
-      const thumbnails = await makeThumbnails(file.path, probed, viewer.tier.thumbnailHeights, maxPixels);
+      const made = await makeThumbnails(file.path, probed, viewer.tier.thumbnailHeights, maxPixels, { placeholder: true });
       // after decoding: only a file that decoded whole is edited
       const strippedBytes = stripLocation ? await stripLocationFromFile(file.path, probed.format, probed.orientation) : undefined;
-      return { probed, thumbnails, strippedBytes };
+      return { probed, made, strippedBytes };
     });
+    const { thumbnails, placeholder } = made;
     const image = new Image();
     image.id = randomUUID();
     image.owner = viewer;
@@ -102,6 +103,7 @@ export class ImageService {
     image.locationStripped = stripLocation;
     image.createdAt = this.clock.now();
     image.storedHeights = thumbnails.map((thumbnail) => thumbnail.height);
+    image.setPlaceholder(placeholder);
     await this.files.writeThumbnails(image, thumbnails);
     await this.files.moveOriginal(image, file.path);
     return image;

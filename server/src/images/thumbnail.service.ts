@@ -79,7 +79,7 @@ export class ThumbnailService {
     if (!original) return new Map();
     let made: Thumbnail[];
     try {
-      made = await makeThumbnails(original, image, missing, this.maxPixels);
+      made = (await makeThumbnails(original, image, missing, this.maxPixels)).thumbnails;
     } catch (error) {
       if (!(error instanceof ImageRejectedError)) throw error;
       // it was accepted at upload, so the file changed since: bit rot, or a truncation by a crash

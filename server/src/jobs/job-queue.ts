@@ -25,9 +25,11 @@ export interface JobHandlers {
   linkPrune(): Promise<void>;
   /** Strips the location from originals stored before stripping was on (see LocationBackfill). */
   locationBackfill(): Promise<void>;
+  /** Makes the placeholders of images stored before placeholders (see Placeholders). */
+  placeholderBackfill(): Promise<void>;
 }
 
-export const QUEUE = { thumbnailSync: 'thumbnail-sync', fileCleanup: 'file-cleanup', orphanSweep: 'orphan-sweep', linkPrune: 'link-prune', locationBackfill: 'location-backfill' } as const;
+export const QUEUE = { thumbnailSync: 'thumbnail-sync', fileCleanup: 'file-cleanup', orphanSweep: 'orphan-sweep', linkPrune: 'link-prune', locationBackfill: 'location-backfill', placeholderBackfill: 'placeholder-backfill' } as const;
 
 /** Hourly, off the full hour when every other cron job in the world runs. */
 export const ORPHAN_SWEEP_CRON = '23 * * * *';
@@ -35,12 +37,15 @@ export const ORPHAN_SWEEP_CRON = '23 * * * *';
 export const LINK_PRUNE_CRON = '41 3 * * *';
 /** Hourly: after the first run it finds nothing, unless originals were stored while ORIGINAL_LOCATION was `keep`. */
 export const LOCATION_BACKFILL_CRON = '53 * * * *';
+/** Hourly, like the location backfill: after its first run it finds nothing. */
+export const PLACEHOLDER_BACKFILL_CRON = '47 * * * *';
 
 /** The maintenance queues: a cron schedule each, and one job queued or running at a time. */
 const MAINTENANCE = [
   { queue: QUEUE.orphanSweep, cron: ORPHAN_SWEEP_CRON, handler: 'orphanSweep' },
   { queue: QUEUE.linkPrune, cron: LINK_PRUNE_CRON, handler: 'linkPrune' },
   { queue: QUEUE.locationBackfill, cron: LOCATION_BACKFILL_CRON, handler: 'locationBackfill' },
+  { queue: QUEUE.placeholderBackfill, cron: PLACEHOLDER_BACKFILL_CRON, handler: 'placeholderBackfill' },
 ] as const;
 
 const CLEANUP_CHUNK = 200;
@@ -117,6 +122,11 @@ export class JobQueue {
   /** Queues one location backfill now, besides the hourly one (at start, so upgraded stores are done soon). */
   async backfillLocation(): Promise<void> {
     await this.boss.send(QUEUE.locationBackfill, null);
+  }
+
+  /** Queues one placeholder backfill now, besides the hourly one (at start, like the location backfill). */
+  async backfillPlaceholders(): Promise<void> {
+    await this.boss.send(QUEUE.placeholderBackfill, null);
   }
 
   /** Queues one orphan sweep now, besides the hourly one. */

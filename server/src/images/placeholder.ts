@@ -1,0 +1,53 @@
+import sharp from 'sharp';
+import { rgbaToThumbHash, thumbHashToRGBA } from 'thumbhash';
+
+/** What a list paints before a thumbnail arrives; kept in the image's row. */
+export interface PlaceholderData {
+  /** ThumbHash, base64: a client with the thumbhash library renders it at any size. */
+  thumbhash: string;
+  /** The ThumbHash rendered as a tiny PNG, for clients without the library: usable as `src` at once. */
+  dataUrl: string;
+  /** `#rrggbb`: the most common colour, for a plain background. */
+  dominantColor: string;
+}
+
+/** ThumbHash encodes images of at most 100×100 pixels. */
+const HASH_INPUT = 100;
+/** The data URL must stay under this many characters; it shrinks until it does. */
+const MAX_DATA_URL = 1024;
+
+const hex = (value: number) => Math.round(value).toString(16).padStart(2, '0');
+
+/**
+ * The placeholder of an image from pixels already decoded (the raw base the thumbnails are cut from),
+ * so it costs a resize of a small image, never another decode of the original.
+ */
+export async function placeholderOf(raw: Buffer, info: { width: number; height: number; channels: number }): Promise<PlaceholderData> {
+  const pixels = sharp(raw, { raw: { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 } });
+  const small = await pixels.clone().resize(HASH_INPUT, HASH_INPUT, { fit: 'inside' }).toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const hash = rgbaToThumbHash(small.info.width, small.info.height, small.data);
+  const { dominant } = await sharp(small.data, { raw: { width: small.info.width, height: small.info.height, channels: 4 } }).stats();
+  return {
+    thumbhash: Buffer.from(hash).toString('base64'),
+    dataUrl: await renderedDataUrl(hash),
+    dominantColor: `#${hex(dominant.r)}${hex(dominant.g)}${hex(dominant.b)}`,
+  };
+}
+
+/**
+ * The hash decoded back into pixels (at most 32 px a side) as a PNG data URL: a 16-colour palette keeps
+ * a blur under 1 KB, and a smaller rendering is taken when a busy one would not fit.
+ */
+async function renderedDataUrl(hash: Uint8Array): Promise<string> {
+  const { w, h, rgba } = thumbHashToRGBA(hash);
+  let url = '';
+  for (const side of [32, 24, 16, 8]) {
+    const png = await sharp(Buffer.from(rgba), { raw: { width: w, height: h, channels: 4 } })
+      .resize(side, side, { fit: 'inside' })
+      .png({ palette: true, colours: 16, dither: 0, compressionLevel: 9 })
+      .toBuffer();
+    url = `data:image/png;base64,${png.toString('base64')}`;
+    if (url.length < MAX_DATA_URL) return url;
+  }
+  return url;
+}
