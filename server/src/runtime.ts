@@ -107,7 +107,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     metrics.gauge('background_jobs_queued', 'Background jobs waiting or running, all queues', async () =>
       Object.values(await queue.depth()).reduce((sum, n) => sum + n, 0), 'max',
     );
-    const thumbnails = new ThumbnailService(orm, files, pool, config.maxImagePixels, (count) => metrics.thumbnailsGenerated.inc(count), logger);
+    const thumbnails = new ThumbnailService(orm, files, pool, config.maxImagePixels, (count) => metrics.thumbnailsGenerated.inc(count), logger, config.pregenerateFormats);
     const sync = new ThumbnailSync(orm, thumbnails, files, jobs, config.jobsBatchSize);
     const sweeper = new OrphanSweeper(orm.em.fork(), storage, clock, logger, {
       graceSeconds: config.orphanGraceSeconds,

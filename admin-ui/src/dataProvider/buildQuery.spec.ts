@@ -43,7 +43,7 @@ const tier = {
 };
 const user = { id: 'u1', username: 'ada', isAdmin: false, tier, ...stamps };
 const thumbnail = { size: 100, width: 133, height: 100, url: '/files/thumb-token' };
-const image = { id: 'i1', filename: 'cat.png', format: 'PNG', width: 800, height: 600, bytes: 5120, owner: user, thumbnails: [thumbnail], ...stamps };
+const image = { id: 'i1', filename: 'cat.png', format: 'PNG', width: 800, height: 600, bytes: 5120, owner: user, thumbnails: [thumbnail], placeholder: { dominantColor: '#336699' }, ...stamps };
 // what the server answers for the fragments the app selects
 const userRecord = { id: 'u1', username: 'ada', isAdmin: false, tier: { id: 't1', name: 'Pro' }, tierId: 't1', ...stamps };
 const imageRecord = {
@@ -58,6 +58,8 @@ const imageRecord = {
   ownerId: 'u1',
   thumbnails: [thumbnail],
   thumbnailUrl: '/files/thumb-token',
+  placeholder: { dominantColor: '#336699' },
+  placeholderColor: '#336699',
 };
 
 describe('buildQuery: tiers', () => {

@@ -77,7 +77,7 @@ const RESOURCES: Record<string, ResourceOperations> = {
     listField: 'adminImages',
     sortFields: { createdAt: 'CREATED_AT', bytes: 'BYTES', filename: 'FILENAME' },
     filter: (f) => pick(f, ['q', 'ownerId', 'ids']),
-    toRecord: (image) => ({ ...image, ownerId: image.owner?.id, thumbnailUrl: image.thumbnails?.[0]?.url ?? null }),
+    toRecord: (image) => ({ ...image, ownerId: image.owner?.id, thumbnailUrl: image.thumbnails?.[0]?.url ?? null, placeholderColor: image.placeholder?.dominantColor ?? null }),
   },
 };
 

@@ -133,6 +133,9 @@ export const ImagesQuery = graphql(`
           height
           url
         }
+        placeholder {
+          dominantColor
+        }
       }
       totalCount
     }

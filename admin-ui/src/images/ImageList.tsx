@@ -10,6 +10,8 @@ const filters = [
 
 interface ImageRecord {
   thumbnailUrl: string | null;
+  /** Painted behind the thumbnail while it loads. */
+  placeholderColor: string | null;
   filename: string;
   width: number;
   height: number;
@@ -27,7 +29,13 @@ export default function ImageList() {
           label="Thumbnail"
           sortable={false}
           render={(image: ImageRecord) =>
-            image.thumbnailUrl ? <img src={image.thumbnailUrl} alt={image.filename} style={{ height: 48, maxWidth: 96, objectFit: 'contain' }} /> : null
+            image.thumbnailUrl ? (
+              <img
+                src={image.thumbnailUrl}
+                alt={image.filename}
+                style={{ height: 48, maxWidth: 96, objectFit: 'contain', backgroundColor: image.placeholderColor ?? undefined }}
+              />
+            ) : null
           }
         />
         <TextField source="filename" />

@@ -15,6 +15,12 @@ const integer = (min: number, max: number) => z.coerce.number().int().min(min).m
 
 const signingKey = z.string().min(32, 'each key needs at least 32 characters');
 
+/** A comma-separated list of negotiated thumbnail formats (`avif`, `webp`), each at most once. */
+const variantFormats = z
+  .string()
+  .transform((v) => v.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.enum(['avif', 'webp'])).refine((formats) => new Set(formats).size === formats.length, 'lists a format twice'));
+
 /** Every environment variable the server reads, with its default; `loadConfig` (env.ts) is the only reader of `process.env`. */
 export const EnvSchema = z
   .object({
@@ -67,6 +73,13 @@ export const EnvSchema = z
     MAX_UPLOAD_BYTES: integer(1, 1024 * MIB).default(25 * MIB),
     /** Most files in one multipart request. */
     MAX_FILES_PER_REQUEST: integer(1, 100).default(10),
+    /**
+     * Formats a thumbnail link may answer in, besides the upload's own, chosen by the request's Accept
+     * header (AVIF before WebP); empty sends the upload's format only.
+     */
+    THUMBNAIL_FORMATS: variantFormats.default(['avif', 'webp']),
+    /** Of those, the formats made with every thumbnail (at upload and by the sync) instead of on their first request. */
+    PREGENERATE_FORMATS: variantFormats.default([]),
     /** Largest accepted image in pixels (width × height), against decompression bombs. */
     MAX_IMAGE_PIXELS: integer(1, 268_402_689).default(50_000_000),
     /**
@@ -196,6 +209,8 @@ export const EnvSchema = z
     if (env.ORIGINAL_REDIRECT_MIN_BYTES !== undefined && env.STORAGE !== 's3') {
       ctx.addIssue({ code: 'custom', path: ['ORIGINAL_REDIRECT_MIN_BYTES'], message: 'needs STORAGE=s3: only a bucket can hand out presigned URLs' });
     }
+    const unoffered = env.PREGENERATE_FORMATS.filter((format) => !env.THUMBNAIL_FORMATS.includes(format));
+    if (unoffered.length) ctx.addIssue({ code: 'custom', path: ['PREGENERATE_FORMATS'], message: `${unoffered.join(', ')} not in THUMBNAIL_FORMATS: nothing would ever send them` });
     if (env.FILES_ACCEL_REDIRECT_PREFIX !== undefined && env.STORAGE !== 'local') {
       ctx.addIssue({ code: 'custom', path: ['FILES_ACCEL_REDIRECT_PREFIX'], message: 'needs STORAGE=local: nginx can only send files from a local folder' });
     }

@@ -67,6 +67,10 @@ export interface Config {
   originalRedirect: { minBytes: number; seconds: number } | undefined;
   /** In-memory thumbnail bytes for file links; `maxBytes` 0 is off. */
   thumbnailCache: { maxBytes: number; maxItemBytes: number };
+  /** Formats thumbnails are negotiated into (THUMBNAIL_FORMATS), in order of preference. */
+  thumbnailFormats: ReadonlyArray<'avif' | 'webp'>;
+  /** Formats made with every thumbnail instead of on first request (PREGENERATE_FORMATS). */
+  pregenerateFormats: ReadonlyArray<'avif' | 'webp'>;
   linkAccessCache: { maxEntries: number; ttlMs: number };
   /** Prefix of the X-Accel-Redirect answers to file links (a path nginx maps to `mediaDir`); undefined sends the bytes. */
   filesAccelRedirectPrefix: string | undefined;
@@ -152,6 +156,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jobsWorker: env.JOBS_WORKER === 'inline',
     originalRedirect: env.ORIGINAL_REDIRECT_MIN_BYTES === undefined ? undefined : { minBytes: env.ORIGINAL_REDIRECT_MIN_BYTES, seconds: env.ORIGINAL_REDIRECT_SECONDS },
     thumbnailCache: { maxBytes: env.THUMBNAIL_CACHE_BYTES, maxItemBytes: env.THUMBNAIL_CACHE_MAX_ITEM_BYTES },
+    // AVIF first: the smaller of the two wherever a browser takes both
+    thumbnailFormats: (['avif', 'webp'] as const).filter((format) => env.THUMBNAIL_FORMATS.includes(format)),
+    pregenerateFormats: env.PREGENERATE_FORMATS,
     linkAccessCache: { maxEntries: env.LINK_ACCESS_CACHE_ENTRIES, ttlMs: env.LINK_ACCESS_CACHE_TTL_MS },
     filesAccelRedirectPrefix: env.FILES_ACCEL_REDIRECT_PREFIX,
     jobsBatchSize: env.JOBS_BATCH_SIZE,

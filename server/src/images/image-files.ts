@@ -2,9 +2,9 @@ import { access } from 'node:fs/promises';
 import { asStorageFaultError } from '../shared/os-errors.js';
 import { LocalStorage } from '../storage/local-storage.js';
 import type { Storage } from '../storage/storage.js';
-import { originalKey, thumbnailKey, thumbnailPrefix } from './storage-keys.js';
+import { originalKey, thumbnailKey, thumbnailPrefix, variantKey } from './storage-keys.js';
 import type { ImageFormat } from './image.entity.js';
-import type { Thumbnail } from './image-processor.js';
+import { VARIANT_FORMATS, type Thumbnail, type VariantFormat } from './image-processor.js';
 import { ThumbnailCache } from './thumbnail-cache.js';
 
 export interface StoredImageRef {
@@ -61,24 +61,31 @@ export class ImageFiles {
     return this.storage.read(originalKey(image.id, image.format));
   }
 
-  /** The thumbnail's bytes, from memory when this process read them recently. */
-  async readThumbnail(image: StoredImageRef, height: number): Promise<Buffer | undefined> {
-    const cached = this.cache.get(image, height);
+  /** The thumbnail's bytes (in the upload's format, or in `format`), from memory when this process read them recently. */
+  async readThumbnail(image: StoredImageRef, height: number, format?: VariantFormat): Promise<Buffer | undefined> {
+    const cached = this.cache.get(image, height, format);
     if (cached) return cached;
     const version = this.cache.version;
-    const bytes = await this.storage.read(thumbnailKey(image.id, height, image.format));
-    if (bytes) this.cache.put(image, height, bytes, version);
+    const bytes = await this.storage.read(format ? variantKey(image.id, height, format) : thumbnailKey(image.id, height, image.format));
+    if (bytes) this.cache.put(image, height, bytes, version, format);
     return bytes;
   }
 
+  /** Stores a thumbnail made in a negotiated format, beside the one in the upload's format. */
+  async writeVariant(image: StoredImageRef, height: number, format: VariantFormat, data: Buffer): Promise<void> {
+    await this.changing(image, [height], () => this.storage.put(variantKey(image.id, height, format), data)).catch((error: unknown) => {
+      throw asStorageError(error);
+    });
+  }
+
   /** The thumbnail's bytes if this process holds them in memory now; never reads storage. */
-  cachedThumbnail(image: StoredImageRef, height: number): Buffer | undefined {
-    return this.cache.get(image, height);
+  cachedThumbnail(image: StoredImageRef, height: number, format?: VariantFormat): Buffer | undefined {
+    return this.cache.get(image, height, format);
   }
 
   /** Whether `cachedThumbnail` would answer now; counts nothing. */
-  holdsThumbnail(image: StoredImageRef, height: number): boolean {
-    return this.cache.holds(image, height);
+  holdsThumbnail(image: StoredImageRef, height: number, format?: VariantFormat): boolean {
+    return this.cache.holds(image, height, format);
   }
 
   /** The thumbnail's bytes in storage now, past the cache: another instance may have just written them. */
@@ -109,9 +116,10 @@ export class ImageFiles {
     return this.storage.createReadStream(originalKey(image.id, image.format));
   }
 
-  /** Removes some thumbnails of one image; missing files are fine. */
+  /** Removes some thumbnails of one image, in every format; missing files are fine. */
   async removeThumbnails(image: StoredImageRef, heights: readonly number[]): Promise<void> {
-    await this.changing(image, heights, () => Promise.all(heights.map((height) => this.storage.delete(thumbnailKey(image.id, height, image.format)))));
+    const keys = heights.flatMap((height) => [thumbnailKey(image.id, height, image.format), ...VARIANT_FORMATS.map((format) => variantKey(image.id, height, format))]);
+    await this.changing(image, heights, () => Promise.all(keys.map((key) => this.storage.delete(key))));
   }
 
   /** Removes originals and every thumbnail; safe to call for images that were never fully written. */

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { BadUserInputError } from '../shared/errors.js';
 import { ImageFormat } from './image.entity.js';
 import { placeholderOf, type PlaceholderData } from './placeholder.js';
@@ -75,26 +75,43 @@ export async function probeImage(input: string | Buffer, maxPixels: number): Pro
   return { format, width: swapped ? meta.height : meta.width, height: swapped ? meta.width : meta.height, orientation };
 }
 
+/** Formats a thumbnail may also be sent in, besides the upload's own (format negotiation). */
+export type VariantFormat = 'avif' | 'webp';
+export const VARIANT_FORMATS: readonly VariantFormat[] = ['avif', 'webp'];
+
+/**
+ * Encoder settings, chosen by measurement on the bench photo's h400 (README, Performance): JPEG q80 as
+ * the upload's format had it; AVIF q60 at effort 0 matches its SSIM at 0.70× the bytes and ~4× its
+ * encode time (effort 1 costs 5–10× more for no gain at this size); WebP q80 at effort 2 matches it too.
+ */
+function encode(pipeline: Sharp, format: ImageFormat | VariantFormat): Sharp {
+  if (format === 'avif') return pipeline.avif({ quality: 60, effort: 0 });
+  if (format === 'webp') return pipeline.webp({ quality: 80, effort: 2 });
+  return format === ImageFormat.PNG ? pipeline.png() : pipeline.jpeg({ quality: 80 });
+}
+
 export interface MadeThumbnails {
   thumbnails: Thumbnail[];
+  /** Each height again in each of the `variants` formats asked for (PREGENERATE_FORMATS). */
+  variants: Array<Thumbnail & { format: VariantFormat }>;
   /** Only when asked for: computed from the same decoded pixels. */
   placeholder?: PlaceholderData;
 }
 
 /**
  * Decodes the image once, applies its EXIF orientation, and derives every height from the largest one
- * (and, when asked, the placeholder). Output keeps the input's format and carries no metadata (sharp
- * drops EXIF, GPS included, unless asked); greyscale stays greyscale, alpha stays, and 16 bits per
- * channel become 8. A corrupt or truncated file fails here, because the whole image is decoded.
+ * (and, when asked, the placeholder). Output keeps the input's format (or takes `format`, for a
+ * negotiated variant) and carries no metadata (sharp drops EXIF, GPS included, unless asked);
+ * greyscale stays greyscale, alpha stays, and 16 bits per channel become 8. A corrupt or truncated file fails here, because the whole image is decoded.
  */
 export async function makeThumbnails(
   input: string | Buffer,
   image: Dimensions & { format: ImageFormat },
   heights: readonly number[],
   maxPixels: number,
-  { placeholder = false }: { placeholder?: boolean } = {},
+  { placeholder = false, format, variants = [] }: { placeholder?: boolean; format?: VariantFormat; variants?: readonly VariantFormat[] } = {},
 ): Promise<MadeThumbnails> {
-  if (heights.length === 0 && !placeholder) return { thumbnails: [] };
+  if (heights.length === 0 && !placeholder) return { thumbnails: [], variants: [] };
   // a placeholder is made from at least 100 px (what ThumbHash reads), whatever the heights
   const largest = thumbnailDimensions(image, Math.max(...heights, placeholder ? 100 : 1));
   let base: { data: Buffer; info: OutputInfo };
@@ -114,19 +131,18 @@ export async function makeThumbnails(
     throw classify(error);
   }
   const raw = { raw: { width: base.info.width, height: base.info.height, channels: base.info.channels } };
-  const thumbnails = await Promise.all(
-    heights.map(async (height) => {
-      const size = thumbnailDimensions(image, height);
-      // raw pixels carry no colour space, and sharp would take one or two channels for sRGB
-      let pipeline = base.info.channels <= 2 ? sharp(base.data, raw).toColourspace('b-w') : sharp(base.data, raw);
-      if (size.width !== largest.width || size.height !== largest.height) {
-        pipeline = pipeline.resize(size.width, size.height, { fit: 'fill' });
-      }
-      const encoded = image.format === ImageFormat.PNG ? pipeline.png() : pipeline.jpeg({ quality: 80 });
-      return { height, data: await encoded.toBuffer() };
-    }),
+  const sized = (height: number) => {
+    const size = thumbnailDimensions(image, height);
+    // raw pixels carry no colour space, and sharp would take one or two channels for sRGB
+    let pipeline = base.info.channels <= 2 ? sharp(base.data, raw).toColourspace('b-w') : sharp(base.data, raw);
+    if (size.width !== largest.width || size.height !== largest.height) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill' });
+    return pipeline;
+  };
+  const thumbnails = await Promise.all(heights.map(async (height) => ({ height, data: await encode(sized(height), format ?? image.format).toBuffer() })));
+  const extra = await Promise.all(
+    variants.flatMap((variant) => heights.map(async (height) => ({ height, format: variant, data: await encode(sized(height), variant).toBuffer() }))),
   );
-  return { thumbnails, placeholder: placeholder ? await placeholderOf(base.data, base.info) : undefined };
+  return { thumbnails, variants: extra, placeholder: placeholder ? await placeholderOf(base.data, base.info) : undefined };
 }
 
 /** Grey-and-alpha pixels from sRGBA ones whose three colour channels are equal: the first and the last of each four. */

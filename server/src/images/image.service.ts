@@ -17,7 +17,7 @@ import type { ImagesArgs } from './image-list.args.js';
 import { cleanFilename } from './filename.js';
 import type { Background } from '../jobs/background.js';
 import type { ImageFiles } from './image-files.js';
-import { makeThumbnails, probeImage, thumbnailDimensions } from './image-processor.js';
+import { makeThumbnails, probeImage, thumbnailDimensions, type VariantFormat } from './image-processor.js';
 import { stripLocationFromFile } from './location/strip-location.js';
 import { Image } from './image.entity.js';
 import type { ImageConnection, Thumbnail } from './image.types.js';
@@ -32,6 +32,8 @@ export interface ImageLimits {
   uploadTmpDir: string;
   /** Whether originals lose their location metadata before they are stored (ORIGINAL_LOCATION=strip). */
   stripLocation: boolean;
+  /** Negotiated formats made at upload beside each thumbnail (PREGENERATE_FORMATS). */
+  pregenerate: readonly VariantFormat[];
 }
 
 export class ImageService {
@@ -86,7 +88,7 @@ export class ImageService {
     const { maxImagePixels: maxPixels, stripLocation } = this.limits;
     const { probed, made, strippedBytes } = await this.pool.run(async () => {
       const probed = await probeImage(file.path, maxPixels);
-      const made = await makeThumbnails(file.path, probed, viewer.tier.thumbnailHeights, maxPixels, { placeholder: true });
+      const made = await makeThumbnails(file.path, probed, viewer.tier.thumbnailHeights, maxPixels, { placeholder: true, variants: this.limits.pregenerate });
       // after decoding: only a file that decoded whole is edited
       const strippedBytes = stripLocation ? await stripLocationFromFile(file.path, probed.format, probed.orientation) : undefined;
       return { probed, made, strippedBytes };
@@ -105,6 +107,7 @@ export class ImageService {
     image.storedHeights = thumbnails.map((thumbnail) => thumbnail.height);
     image.setPlaceholder(placeholder);
     await this.files.writeThumbnails(image, thumbnails);
+    for (const variant of made.variants) await this.files.writeVariant(image, variant.height, variant.format, variant.data);
     await this.files.moveOriginal(image, file.path);
     return image;
   }

@@ -18,7 +18,8 @@ interface ImageRef {
   format: ImageFormat;
 }
 
-const keyOf = (image: ImageRef, height: number) => `${image.id}/${height}/${image.format}`;
+/** A thumbnail in the upload's format, or in a negotiated one (`avif`, `webp`). */
+const keyOf = (image: ImageRef, height: number, format: string = image.format) => `${image.id}/${height}/${format}`;
 
 /**
  * Recently read thumbnails' bytes, least recently used dropped first once `maxBytes` is reached. It
@@ -61,23 +62,23 @@ export class ThumbnailCache {
     return this.generation;
   }
 
-  get(image: ImageRef, height: number): Buffer | undefined {
+  get(image: ImageRef, height: number, format?: string): Buffer | undefined {
     if (!this.lru) return undefined;
-    const bytes = this.lru.get(keyOf(image, height));
+    const bytes = this.lru.get(keyOf(image, height, format));
     if (bytes) this.events.hit();
     else this.events.miss();
     return bytes;
   }
 
   /** Whether the bytes are held, without counting a hit or a miss or touching their recency. */
-  holds(image: ImageRef, height: number): boolean {
-    return this.lru?.has(keyOf(image, height)) ?? false;
+  holds(image: ImageRef, height: number, format?: string): boolean {
+    return this.lru?.has(keyOf(image, height, format)) ?? false;
   }
 
   /** Keeps bytes read from storage, unless they are too large or an invalidation came after `version`. */
-  put(image: ImageRef, height: number, bytes: Buffer, version: number): void {
+  put(image: ImageRef, height: number, bytes: Buffer, version: number, format?: string): void {
     if (!this.lru || version !== this.generation) return;
-    const key = keyOf(image, height);
+    const key = keyOf(image, height, format);
     this.lru.set(key, bytes);
     if (!this.lru.has(key)) return; // over the per-item cap
     let keys = this.keysByImage.get(image.id);
@@ -85,11 +86,13 @@ export class ThumbnailCache {
     keys.add(key);
   }
 
-  /** Drops some heights of one image, or all of them when `heights` is omitted. */
+  /** Drops some heights of one image, in every format, or all of them when `heights` is omitted. */
   invalidate(image: ImageRef, heights?: readonly number[]): void {
     this.generation++;
     if (!this.lru) return;
-    const keys = heights ? heights.map((h) => keyOf(image, h)) : [...(this.keysByImage.get(image.id) ?? [])];
+    const held = [...(this.keysByImage.get(image.id) ?? [])];
+    const prefixes = heights?.map((height) => `${image.id}/${height}/`);
+    const keys = prefixes ? held.filter((key) => prefixes.some((prefix) => key.startsWith(prefix))) : held;
     for (const key of keys) this.lru.delete(key);
   }
 

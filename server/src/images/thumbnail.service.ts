@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { StoredImageCorruptError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ImageFiles, StoredImageRef } from './image-files.js';
-import { ImageRejectedError, makeThumbnails, type Dimensions, type Thumbnail } from './image-processor.js';
+import { ImageRejectedError, makeThumbnails, type Dimensions, type MadeThumbnails, type VariantFormat } from './image-processor.js';
 import type { ImageJobTrigger, ProcessingPool } from './processing-pool.js';
 import { addStoredHeights } from './stored-heights.js';
 
@@ -19,6 +19,8 @@ export class ThumbnailService {
   private readonly inFlight = new Map<string, Promise<Buffer | undefined>>();
   /** How many thumbnails this process made; tests read it to prove work was not repeated. */
   generated = 0;
+  /** How many thumbnails in a negotiated format this process made, likewise. */
+  variantsMade = 0;
 
   constructor(
     private readonly orm: MikroORM,
@@ -27,7 +29,49 @@ export class ThumbnailService {
     private readonly maxPixels: number,
     private readonly onGenerated: (count: number) => void = () => {},
     private readonly logger?: Logger,
+    /** Formats made beside every thumbnail as it is made (PREGENERATE_FORMATS), instead of on first request. */
+    private readonly pregenerate: readonly VariantFormat[] = [],
   ) {}
+
+  /**
+   * The thumbnail in a negotiated format: from storage, or made from the original on its first request
+   * (in the worker pool, once however many requests ask at the same time in this process) and stored
+   * beside the thumbnail. `undefined` when the original is gone.
+   */
+  async variant(image: ThumbnailSource, height: number, format: VariantFormat): Promise<Buffer | undefined> {
+    const key = `${image.id}/${height}.${format}`;
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const stored = await this.files.readThumbnail(image, height, format);
+    if (stored) return stored;
+    let making = this.inFlight.get(key);
+    if (!making) {
+      making = this.pool.run(() => this.makeVariant(image, height, format), 'lazy').finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, making);
+    }
+    return making;
+  }
+
+  private async makeVariant(image: ThumbnailSource, height: number, format: VariantFormat): Promise<Buffer | undefined> {
+    const original = await this.files.readOriginal(image);
+    if (!original) return undefined;
+    const [made] = (await this.decoded(image, () => makeThumbnails(original, image, [height], this.maxPixels, { format }))).thumbnails;
+    await this.files.writeVariant(image, height, format, made!.data);
+    this.variantsMade++;
+    return made!.data;
+  }
+
+  /** A decode of an original that was accepted at upload; failing now, the file changed since. */
+  private async decoded(image: ThumbnailSource, decode: () => Promise<MadeThumbnails>): Promise<MadeThumbnails> {
+    try {
+      return await decode();
+    } catch (error) {
+      if (!(error instanceof ImageRejectedError)) throw error;
+      // bit rot, or a truncation by a crash
+      this.logger?.error({ imageId: image.id, reason: error.extensions.reason }, 'stored original is corrupt; its thumbnails cannot be made');
+      throw new StoredImageCorruptError(image.id);
+    }
+  }
 
   /**
    * The thumbnail's bytes, or `undefined` when the original is gone too. Reads go through
@@ -77,16 +121,9 @@ export class ThumbnailService {
     if (missing.length === 0) return found;
     const original = await this.files.readOriginal(image);
     if (!original) return new Map();
-    let made: Thumbnail[];
-    try {
-      made = (await makeThumbnails(original, image, missing, this.maxPixels)).thumbnails;
-    } catch (error) {
-      if (!(error instanceof ImageRejectedError)) throw error;
-      // it was accepted at upload, so the file changed since: bit rot, or a truncation by a crash
-      this.logger?.error({ imageId: image.id, reason: error.extensions.reason }, 'stored original is corrupt; its thumbnails cannot be made');
-      throw new StoredImageCorruptError(image.id);
-    }
+    const { thumbnails: made, variants } = await this.decoded(image, () => makeThumbnails(original, image, missing, this.maxPixels, { variants: this.pregenerate }));
     await this.files.writeThumbnails(image, made);
+    for (const variant of variants) await this.files.writeVariant(image, variant.height, variant.format, variant.data);
     this.generated += made.length;
     this.onGenerated(made.length);
     if (!(await addStoredHeights(this.orm.em.fork(), image.id, missing))) {
