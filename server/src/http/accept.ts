@@ -24,8 +24,8 @@ const REMEMBERED_MAX = 256;
 /**
  * The format to send a thumbnail in: AVIF when the request's Accept header names `image/avif`,
  * otherwise WebP when it names `image/webp` (each only if offered and not weighted `q=0`), otherwise
- * undefined, the upload’s own format. Browsers name the formats they decode; wildcards (any type, `image` with any subtype) name
- * none, so curl and older browsers get the upload's format. Any header, of any length or shape, gives
+ * undefined, the upload's own format. Browsers name the formats they decode; wildcards name none, so
+ * curl and older browsers get the upload's format. Any header, of any length or shape, gives
  * an answer and never an error.
  */
 export function negotiateFormat(accept: string | undefined, offered: readonly VariantFormat[]): VariantFormat | undefined {
