@@ -73,7 +73,7 @@ export interface Loaders {
 
 export function createContext(deps: AppDeps, em: EntityManager, viewer: User | undefined, clientAddress?: string): Context {
   const { config, clock } = deps;
-  const limits = { maxUploadBytes: config.maxUploadBytes, maxImagePixels: config.maxImagePixels, uploadTmpDir: config.uploadTmpDir, stripLocation: config.originalLocation === 'strip', pregenerate: config.pregenerateFormats };
+  const limits = { maxUploadBytes: config.maxUploadBytes, maxImagePixels: config.maxImagePixels, uploadTmpDir: config.uploadTmpDir, stripLocation: config.originalLocation === 'strip', pregenerate: config.pregenerateFormats, thumbnailFormats: config.thumbnailFormats };
   const accessChanged = (change: AccessChange) => deps.servingFacts.forget(change);
   const images = new ImageService(
     em,

@@ -4,7 +4,7 @@ import { ImageList, ImageListArgs } from './admin-image.args.js';
 import { ImagesArgs } from './image-list.args.js';
 import { viewerOf, type Context } from '../graphql/context.js';
 import { Image } from './image.entity.js';
-import { ImageConnection, Placeholder, Thumbnail } from './image.types.js';
+import { ImageConnection, ImageSource, Placeholder, Thumbnail } from './image.types.js';
 
 // for an image whose files are gone: a neutral grey, so the field keeps its promise
 const MISSING_PLACEHOLDER: Placeholder = { thumbhash: '', dataUrl: 'data:image/gif;base64,R0lGODlhAQABAIAAAICAgAAAACwAAAAAAQABAAACAkQBADs=', dominantColor: '#808080' };
@@ -73,6 +73,14 @@ export class ImageResolver {
   @FieldResolver(() => String, { nullable: true, description: 'Null unless the owner’s tier has original links.' })
   originalUrl(@Root() image: Image, @Ctx() ctx: Context): string | null {
     return ctx.services.images.originalUrlOf(image);
+  }
+}
+
+@Resolver(() => Thumbnail)
+export class ThumbnailResolver {
+  @FieldResolver(() => [ImageSource], { description: 'This thumbnail in every format offered, best first, each at a URL fixed to it; the last is the upload’s own format.' })
+  sources(@Root() thumbnail: Thumbnail, @Ctx() ctx: Context): ImageSource[] {
+    return ctx.services.images.sourcesOf(thumbnail);
   }
 }
 

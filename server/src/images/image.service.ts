@@ -19,8 +19,8 @@ import type { Background } from '../jobs/background.js';
 import type { ImageFiles } from './image-files.js';
 import { makeThumbnails, probeImage, thumbnailDimensions, type VariantFormat } from './image-processor.js';
 import { stripLocationFromFile } from './location/strip-location.js';
-import { Image } from './image.entity.js';
-import type { ImageConnection, Thumbnail } from './image.types.js';
+import { Image, ImageFormat } from './image.entity.js';
+import { ThumbnailFormat, type ImageConnection, type ImageSource, type Thumbnail } from './image.types.js';
 import type { ProcessingPool } from './processing-pool.js';
 import { stageUpload, toUploadError, type StagedFile } from './upload-staging.js';
 import { allowsVariant } from '../tiers/tier-policy.js';
@@ -34,6 +34,8 @@ export interface ImageLimits {
   stripLocation: boolean;
   /** Negotiated formats made at upload beside each thumbnail (PREGENERATE_FORMATS). */
   pregenerate: readonly VariantFormat[];
+  /** Formats thumbnails are offered in besides the upload's (THUMBNAIL_FORMATS), in order of preference. */
+  thumbnailFormats: readonly VariantFormat[];
 }
 
 export class ImageService {
@@ -157,7 +159,22 @@ export class ImageService {
       size,
       ...thumbnailDimensions(image, size),
       url: this.links.permanent(image.id, { kind: 'thumbnail', height: size }, image.linkVersion),
+      imageId: image.id,
+      imageFormat: image.format,
+      linkVersion: image.linkVersion,
     }));
+  }
+
+  /** The thumbnail in each offered format, best first, then in the upload's own. */
+  sourcesOf(thumbnail: Thumbnail): ImageSource[] {
+    const height = { kind: 'thumbnail', height: thumbnail.size } as const;
+    const fixed = this.limits.thumbnailFormats.map((format) => ({
+      format: format === 'avif' ? ThumbnailFormat.AVIF : ThumbnailFormat.WEBP,
+      mimeType: `image/${format}`,
+      url: this.links.permanent(thumbnail.imageId, height, thumbnail.linkVersion, format),
+    }));
+    const own = thumbnail.imageFormat === ImageFormat.PNG ? { format: ThumbnailFormat.PNG, mimeType: 'image/png' } : { format: ThumbnailFormat.JPEG, mimeType: 'image/jpeg' };
+    return [...fixed, { ...own, url: thumbnail.url }];
   }
 
   originalUrlOf(image: Image): string | null {

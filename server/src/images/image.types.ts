@@ -1,6 +1,6 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageInfo } from '../shared/relay.js';
-import { Image } from './image.entity.js';
+import { Image, ImageFormat } from './image.entity.js';
 
 @ObjectType({ simpleResolvers: true, description: 'One thumbnail the owner’s tier provides.' })
 export class Thumbnail {
@@ -13,7 +13,41 @@ export class Thumbnail {
   @Field(() => Int, { description: 'Real height in pixels: the size, or the original’s height if smaller (no upscaling).' })
   height!: number;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Answers in the best format the request’s Accept header names (AVIF, WebP), else in the upload’s; sent with `Vary: Accept`.' })
+  url!: string;
+
+  /** What `sources` signs its URLs with; not fields. */
+  imageId!: string;
+  imageFormat!: ImageFormat;
+  linkVersion!: number;
+}
+
+export enum ThumbnailFormat {
+  AVIF = 'AVIF',
+  WEBP = 'WEBP',
+  JPEG = 'JPEG',
+  PNG = 'PNG',
+}
+registerEnumType(ThumbnailFormat, {
+  name: 'ThumbnailFormat',
+  description: 'A format a thumbnail can be sent in.',
+  valuesConfig: {
+    AVIF: { description: 'AV1 image file: the smallest, for browsers that decode it.' },
+    WEBP: { description: 'WebP: smaller than JPEG and PNG, keeps alpha.' },
+    JPEG: { description: 'The upload’s format, for JPEG uploads.' },
+    PNG: { description: 'The upload’s format, for PNG uploads.' },
+  },
+});
+
+@ObjectType({ simpleResolvers: true, description: 'One thumbnail in one format, for a `<picture>` `<source>`.' })
+export class ImageSource {
+  @Field(() => ThumbnailFormat, { description: 'The format this URL always answers in.' })
+  format!: ThumbnailFormat;
+
+  @Field(() => String, { description: 'Its media type, for the `type` attribute of `<source>`.' })
+  mimeType!: string;
+
+  @Field(() => String, { description: 'A URL that answers in this format whatever the Accept header says: for clients behind caches that ignore `Vary`.' })
   url!: string;
 }
 

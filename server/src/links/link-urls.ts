@@ -1,4 +1,5 @@
 import { isUuid } from '../shared/ids.js';
+import { VARIANT_FORMATS, type VariantFormat } from '../images/image-processor.js';
 import type { LinkSigner } from './link-signer.js';
 
 /** What a permanent link points at: one thumbnail height, or the original. */
@@ -29,21 +30,34 @@ export class LinkUrls {
     private readonly signer: LinkSigner,
   ) {}
 
-  permanent(imageId: string, variant: Variant, version: number): string {
+  /**
+   * `format`: a thumbnail URL that always answers in that format (`h200.avif`), for `<picture>`
+   * sources behind caches that ignore `Vary`. The signature is the thumbnail's: a format is a way of
+   * sending what the link grants, not more of it.
+   */
+  permanent(imageId: string, variant: Variant, version: number, format?: VariantFormat): string {
     const name = variantName(variant);
     // version 0 signs what links signed before rotation existed, so those URLs stay valid
     const versioned = version === 0 ? '' : `v=${version}&`;
-    return `${this.publicUrl}/files/${imageId}/${name}?${versioned}sig=${this.signer.sign(permanentPayload(imageId, name, version))}`;
+    const path = format && variant.kind === 'thumbnail' ? `${name}.${format}` : name;
+    return `${this.publicUrl}/files/${imageId}/${path}?${versioned}sig=${this.signer.sign(permanentPayload(imageId, name, version))}`;
   }
 
-  /** The variant and link version the URL was signed for, if its signature holds. */
-  verifyPermanent(imageId: string, variantParam: string, versionParam: string | undefined, signature: unknown): { variant: Variant; version: number } | undefined {
+  /** The variant, link version and any fixed format the URL was signed for, if its signature holds. */
+  verifyPermanent(
+    imageId: string,
+    variantParam: string,
+    versionParam: string | undefined,
+    signature: unknown,
+  ): { variant: Variant; version: number; format?: VariantFormat } | undefined {
     if (!isUuid(imageId)) return undefined;
-    const variant = parseVariant(variantParam);
+    const [name, format, extra] = variantParam.split('.');
+    const variant = parseVariant(name!);
     const version = versionParam === undefined ? 0 : /^[1-9]\d{0,9}$/.test(versionParam) ? Number(versionParam) : NaN;
     if (!variant || !(version <= MAX_LINK_VERSION)) return undefined;
-    if (!this.signer.verify(permanentPayload(imageId, variantParam, version), signature)) return undefined;
-    return { variant, version };
+    if (format !== undefined && (extra !== undefined || variant.kind !== 'thumbnail' || !VARIANT_FORMATS.includes(format as VariantFormat))) return undefined;
+    if (!this.signer.verify(permanentPayload(imageId, name!, version), signature)) return undefined;
+    return format ? { variant, version, format: format as VariantFormat } : { variant, version };
   }
 
   expiring(linkId: string): string {

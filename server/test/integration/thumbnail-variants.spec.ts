@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImageFormat } from '../../src/images/image.entity.js';
 import { jpeg, rgbaPng } from '../support/images.js';
 import { variantHeader } from '../support/image-headers.js';
 import { BUILTIN_TIER_IDS, TestServer, type TestUser } from '../support/test-server.js';
@@ -14,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
-async function upload(data: Buffer, name: string): Promise<{ id: string; format: 'JPEG' | 'PNG'; width: number; height: number }> {
+async function upload(data: Buffer, name: string): Promise<{ id: string; format: ImageFormat; width: number; height: number }> {
   const result = await server.upload(user.token, [{ name, data }], { selection: 'id format width height' });
   expect(result.errors).toBeUndefined();
   return result.data.uploadImage;
