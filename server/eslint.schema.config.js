@@ -20,7 +20,7 @@ export default [
       // (a thumbnail is one of its image's) have no identity of their own
       '@graphql-eslint/strict-id-in-types': [
         'error',
-        { acceptedIdNames: ['id'], acceptedIdTypes: ['ID'], exceptions: { suffixes: ['Connection', 'Edge', 'List', 'Payload'], types: ['PageInfo', 'Thumbnail'] } },
+        { acceptedIdNames: ['id'], acceptedIdTypes: ['ID'], exceptions: { suffixes: ['Connection', 'Edge', 'List', 'Payload'], types: ['PageInfo', 'Thumbnail', 'ImageSource', 'Placeholder'] } },
       ],
       // lists of scalars (heights) and the admin app's offset pages (react-admin pages by number) are lists on purpose
       '@graphql-eslint/relay-edge-types': ['error', { listTypeCanWrapOnlyEdgeType: false, shouldImplementNode: true }],

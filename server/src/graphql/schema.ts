@@ -17,6 +17,13 @@ export function createSchema(): Promise<GraphQLSchema> {
     authChecker,
     authMode: 'error',
     validate: false,
-  });
+  }).then(describeRoots);
   return built;
+}
+
+/** type-graphql gives the root types no description of their own. */
+function describeRoots(schema: GraphQLSchema): GraphQLSchema {
+  schema.getQueryType()!.description = 'What you can read: your images and links, yourself, and (admins) every user, tier and image.';
+  schema.getMutationType()!.description = 'What you can change: uploads, links, sign-in, and (admins) users and tiers.';
+  return schema;
 }

@@ -7,43 +7,47 @@ export enum ImageSortField {
   BYTES = 'bytes',
   FILENAME = 'filename',
 }
-registerEnumType(ImageSortField, { name: 'ImageSortField' });
+registerEnumType(ImageSortField, {
+  name: 'ImageSortField',
+  description: 'What the admin image list sorts by.',
+  valuesConfig: { CREATED_AT: { description: 'Upload time.' }, BYTES: { description: 'Size of the original.' }, FILENAME: { description: 'File name.' } },
+});
 
-@InputType()
+@InputType({ description: 'The order of the admin image list; ties are broken by id.' })
 export class ImageSort {
-  @Field(() => ImageSortField)
+  @Field(() => ImageSortField, { description: 'What to sort by.' })
   field!: ImageSortField;
 
-  @Field(() => SortOrder, { defaultValue: SortOrder.DESC })
+  @Field(() => SortOrder, { defaultValue: SortOrder.DESC, description: 'Which way.' })
   order: SortOrder = SortOrder.DESC;
 }
 
-@InputType()
+@InputType({ description: 'Narrows the admin image list; every field given must match.' })
 export class ImageFilter {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Only this user’s images.' })
   ownerId?: string;
 
   @Field(() => String, { nullable: true, description: 'Part of the file name, any case.' })
   q?: string;
 
-  @Field(() => [ID], { nullable: true })
+  @Field(() => [ID], { nullable: true, description: 'Only these images (react-admin’s getMany).' })
   ids?: string[];
 }
 
 @ArgsType()
 export class ImageListArgs extends PageArgs {
-  @Field(() => ImageSort, { nullable: true })
+  @Field(() => ImageSort, { nullable: true, description: 'Newest first unless given.' })
   sort?: ImageSort;
 
-  @Field(() => ImageFilter, { nullable: true })
+  @Field(() => ImageFilter, { nullable: true, description: 'Every image unless given.' })
   filter?: ImageFilter;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A page of the admin image list.' })
 export class ImageList {
-  @Field(() => [Image])
+  @Field(() => [Image], { description: 'The page’s images, with their owners.' })
   nodes!: Image[];
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How many images match the filter, over all pages.' })
   totalCount!: number;
 }

@@ -10,7 +10,11 @@ export enum ImageFormat {
   PNG = 'PNG',
   JPEG = 'JPEG',
 }
-registerEnumType(ImageFormat, { name: 'ImageFormat', description: 'Decided from the bytes, never from the name.' });
+registerEnumType(ImageFormat, {
+  name: 'ImageFormat',
+  description: 'Decided from the bytes, never from the name.',
+  valuesConfig: { PNG: { description: 'Portable Network Graphics.' }, JPEG: { description: 'JPEG (JFIF or Exif).' } },
+});
 
 // simpleResolvers: no field has guards or middleware, so graphql-js reads the properties directly instead of
 // type-graphql wrapping each of a page's ~650 fields (field resolvers in ImageResolver are unaffected)
@@ -35,7 +39,7 @@ registerEnumType(ImageFormat, { name: 'ImageFormat', description: 'Decided from 
   expression: 'create index "images_location_unstripped_index" on "images" ("id") where not "location_stripped"',
 })
 export class Image {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The image’s id, unique across every type.' })
   @PrimaryKey({ type: 'uuid' })
   id!: string;
 
@@ -46,7 +50,7 @@ export class Image {
   @Property({ type: 'text' })
   filename!: string;
 
-  @Field(() => ImageFormat)
+  @Field(() => ImageFormat, { description: 'The format of the original and of its thumbnails.' })
   @Enum({ items: () => ImageFormat })
   format!: ImageFormat;
 
@@ -63,7 +67,7 @@ export class Image {
   bytes!: number;
 
   // milliseconds, like a JS Date: the list cursor carries this value and must match it exactly
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was uploaded.' })
   @Property({ type: 'timestamptz', length: 3 })
   createdAt!: Date;
 

@@ -14,14 +14,14 @@ import { UploadScalar, type UploadRef } from './upload.scalar.js';
 export class ImageResolver {
   @Authorized()
   @Mutation(() => Image, { description: 'PNG or JPEG, decided from the bytes. Send `Apollo-Require-Preflight: true`.' })
-  async uploadImage(@Arg('file', () => UploadScalar) file: UploadRef, @Ctx() ctx: Context): Promise<Image> {
+  async uploadImage(@Arg('file', () => UploadScalar, { description: 'The file, as the GraphQL multipart request spec sends it.' }) file: UploadRef, @Ctx() ctx: Context): Promise<Image> {
     const [image] = await ctx.services.images.upload(viewerOf(ctx), [file]);
     return image!;
   }
 
   @Authorized()
   @Mutation(() => [Image], { description: 'All or nothing: one bad file stores none of them.' })
-  uploadImages(@Arg('files', () => [UploadScalar]) files: UploadRef[], @Ctx() ctx: Context): Promise<Image[]> {
+  uploadImages(@Arg('files', () => [UploadScalar], { description: 'Up to MAX_FILES_PER_REQUEST files.' }) files: UploadRef[], @Ctx() ctx: Context): Promise<Image[]> {
     return ctx.services.images.upload(viewerOf(ctx), files);
   }
 
@@ -40,14 +40,14 @@ export class ImageResolver {
   }
 
   @Authorized()
-  @Query(() => Image, { nullable: true })
-  async image(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Image> {
+  @Query(() => Image, { nullable: true, description: 'One of your images; another user’s is NOT_FOUND, like a missing one.' })
+  async image(@Arg('id', () => ID, { description: 'The image’s id.' }) id: string, @Ctx() ctx: Context): Promise<Image> {
     return ctx.services.images.get(viewerOf(ctx), id);
   }
 
   @Authorized()
   @Mutation(() => Boolean, { description: 'Deletes the image and its files; its links stop working.' })
-  deleteImage(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+  deleteImage(@Arg('id', () => ID, { description: 'One of your images.' }) id: string, @Ctx() ctx: Context): Promise<boolean> {
     return ctx.services.images.delete(viewerOf(ctx), id);
   }
 
@@ -56,7 +56,7 @@ export class ImageResolver {
     return image.owner;
   }
 
-  @FieldResolver(() => [Thumbnail])
+  @FieldResolver(() => [Thumbnail], { description: 'One per height of the owner’s current tier, ascending.' })
   thumbnails(@Root() image: Image, @Ctx() ctx: Context): Thumbnail[] {
     return ctx.services.images.thumbnailsOf(image);
   }
@@ -86,7 +86,7 @@ export class ThumbnailResolver {
 
 @Resolver(() => ImageConnection)
 export class ImageConnectionResolver {
-  @FieldResolver(() => Int)
+  @FieldResolver(() => Int, { description: 'How many images the whole list has, with the same filter; counted only when asked for.' })
   totalCount(@Root() connection: ImageConnection): Promise<number> {
     return connection.countTotal();
   }

@@ -63,21 +63,21 @@ export class Placeholder {
   dominantColor!: string;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'One image in a page of them.' })
 export class ImageEdge {
-  @Field(() => String)
+  @Field(() => String, { description: 'Its position in the list, for `after` and `before`.' })
   cursor!: string;
 
-  @Field(() => Image)
+  @Field(() => Image, { description: 'The image.' })
   node!: Image;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A page of your images (Relay cursor connection).' })
 export class ImageConnection {
-  @Field(() => [ImageEdge])
+  @Field(() => [ImageEdge], { description: 'The page’s images, in the list’s order.' })
   edges!: ImageEdge[];
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: 'Where the page sits in the list.' })
   pageInfo!: PageInfo;
 
   /** Counted only when the client asks for totalCount. */

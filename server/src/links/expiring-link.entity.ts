@@ -18,7 +18,7 @@ import { User } from '../users/user.entity.js';
   expression: 'create index "expiring_links_owner_created_id_index" on "expiring_links" ("owner_id", "created_at" desc, "id" desc)',
 })
 export class ExpiringLink {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The link’s id, as in its URL.' })
   @PrimaryKey({ type: 'uuid' })
   id!: string;
 
@@ -32,11 +32,11 @@ export class ExpiringLink {
   @Property({ type: 'integer', nullable: true })
   size: number | null = null;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was made.' })
   @Property({ type: 'timestamptz', length: 3 })
   createdAt!: Date;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it stops working (server clock, no grace).' })
   @Property({ type: 'timestamptz', length: 3, index: 'expiring_links_expires_at_index' })
   expiresAt!: Date;
 

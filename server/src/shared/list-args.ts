@@ -5,14 +5,14 @@ export enum SortOrder {
   ASC = 'ASC',
   DESC = 'DESC',
 }
-registerEnumType(SortOrder, { name: 'SortOrder' });
+registerEnumType(SortOrder, { name: 'SortOrder', description: 'Which way a list is sorted.', valuesConfig: { ASC: { description: 'Smallest first.' }, DESC: { description: 'Largest first.' } } });
 
 export const MAX_PAGE_SIZE = 100;
 
 /** Offset paging for the admin lists (react-admin pages by number). */
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { nullable: true, defaultValue: 0 })
+  @Field(() => Int, { nullable: true, defaultValue: 0, description: 'Rows to skip.' })
   offset: number = 0;
 
   @Field(() => Int, { nullable: true, defaultValue: 25, description: `At most ${MAX_PAGE_SIZE}.` })
