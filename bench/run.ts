@@ -25,6 +25,7 @@ import { pgVersion, plantThumbnails, seedImages } from './lib/seed.ts';
 import { LIST, listSection } from './sections/list.ts';
 import { linksAndLoginSection } from './sections/links-login.ts';
 import { managedLinksSection } from './sections/managed-links.ts';
+import { formatsSection } from './sections/formats.ts';
 import { memorySection } from './sections/memory.ts';
 import { thumbnailSection } from './sections/thumbnails.ts';
 import { underLoadSection } from './sections/under-load.ts';
@@ -187,6 +188,7 @@ async function main(): Promise<boolean> {
       ['5 links and login', () => linksAndLoginSection(ctx, listerImageId)],
       ['6 latency under uploads', () => underLoadSection(ctx)],
       ['14 managed links and stripped originals', () => managedLinksSection(ctx)],
+      ['15 formats and placeholders', () => formatsSection(ctx)],
     ];
     for (const [name, run] of sections) {
       if (only && !only.some((item) => name.split(' ')[0]!.split('-').includes(item))) continue;

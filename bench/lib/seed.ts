@@ -30,15 +30,17 @@ export async function seedImages(pgUrl: string, listerId: string, s: BenchSettin
       [TIERS.basic],
     );
     await client.query(
-      `insert into images (id, owner_id, filename, format, width, height, bytes, created_at, stored_heights)
+      `insert into images (id, owner_id, filename, format, width, height, bytes, created_at, stored_heights, placeholder_hash, placeholder_data_url, placeholder_color, location_stripped)
        select md5('bench-image-' || g)::uuid,
               case when g % ${step} = 0 and g / ${step} <= ${int(s.listerImages)} then $1::uuid
                    else md5('bench-filler-' || (1 + g % ${int(s.fillerUsers)}))::uuid end,
               'seed-' || g || '.jpg', 'JPEG', 4000, 3000, 4500000,
               timestamptz '2024-01-01' + g * interval '17 seconds' + (g % 997) * interval '1 millisecond',
-              '{200,400}'
+              '{200,400}', $2, $3, $4, true
          from generate_series(1, ${int(s.tableRows)}) g`,
-      [listerId],
+      // a placeholder of the size uploads get (the bench photo's), so a list reads what it reads in use;
+      // stripped like uploads, so no backfill job runs through them during a measurement
+      [listerId, SEED_PLACEHOLDER.thumbhash, SEED_PLACEHOLDER.dataUrl, SEED_PLACEHOLDER.dominantColor],
     );
     await client.query('vacuum analyze images');
   } finally {
@@ -46,6 +48,13 @@ export async function seedImages(pgUrl: string, listerId: string, s: BenchSettin
   }
   return { seconds: (performance.now() - started) / 1000 };
 }
+
+/** The bench photo's placeholder as an upload makes it. */
+const SEED_PLACEHOLDER = {
+  thumbhash: 'HwgGLYh0h3eAd3d3eGd4iICFCOd3',
+  dataUrl: `data:image/png;base64,${'iVBORw0KGgoAAAANSUhEUgAAACAAAAAXCAMAAABd'.padEnd(360, 'A')}`,
+  dominantColor: '#8c7a5e',
+};
 
 type ThumbnailKey = (imageId: string, height: number, format: 'JPEG' | 'PNG') => string;
 
