@@ -4,6 +4,7 @@ import { AuthTokens } from './auth/auth-token.js';
 import type { Config } from './config/env.js';
 import { resolveSecrets } from './config/secrets.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
+import { NotificationListener } from './db/notification-listener.js';
 import { createOrm, migrate, underStartupLock } from './orm.js';
 import type { Sql } from './db/sql.js';
 import type { AppDeps } from './graphql/context.js';
@@ -16,7 +17,7 @@ import { ThumbnailService } from './images/thumbnail.service.js';
 import { ThumbnailSync } from './images/thumbnail-sync.js';
 import { Background } from './jobs/background.js';
 import { JobQueue, type JobHandlers } from './jobs/job-queue.js';
-import { AccessNotifications } from './links/access-notifications.js';
+import { accessNotifications } from './links/access-notifications.js';
 import { LinkSigner } from './links/link-signer.js';
 import { ServingFactsCache } from './links/serving-facts.js';
 import { LinkUrls } from './links/link-urls.js';
@@ -62,7 +63,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
   let embedded: EmbeddedDatabase | undefined;
   let orm: MikroORM | undefined;
   let jobs: JobQueue | undefined;
-  let notifications: AccessNotifications | undefined;
+  let notifications: NotificationListener | undefined;
   try {
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
@@ -140,7 +141,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     const sql: Sql = onQuery ? { query: ((config: { text: string }, ...rest: unknown[]) => (onQuery(config.text), (ormPool.query as (...args: unknown[]) => unknown).call(ormPool, config, ...rest))) as Sql['query'] } : ormPool;
     const servingFacts = new ServingFactsCache(ormPool, config.linkAccessCache, clock);
     metrics.gauge('link_access_cache_entries', 'Images whose serving facts this process holds', () => servingFacts.size);
-    notifications = new AccessNotifications(databaseUrl, servingFacts, logger);
+    notifications = new NotificationListener(databaseUrl, [accessNotifications(servingFacts)], logger);
     await notifications.start();
 
     const deps: AppDeps = {
