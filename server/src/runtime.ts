@@ -1,6 +1,8 @@
 import { tmpdir } from 'node:os';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { AuthTokens } from './auth/auth-token.js';
+import { Authenticator } from './auth/authenticator.js';
+import { CredentialCache } from './auth/credential-cache.js';
 import type { Config } from './config/env.js';
 import { resolveSecrets } from './config/secrets.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
@@ -141,8 +143,11 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     const sql: Sql = onQuery ? { query: ((config: { text: string }, ...rest: unknown[]) => (onQuery(config.text), (ormPool.query as (...args: unknown[]) => unknown).call(ormPool, config, ...rest))) as Sql['query'] } : ormPool;
     const servingFacts = new ServingFactsCache(ormPool, config.linkAccessCache, clock);
     metrics.gauge('link_access_cache_entries', 'Images whose serving facts this process holds', () => servingFacts.size);
-    notifications = new NotificationListener(databaseUrl, [accessNotifications(servingFacts)], logger);
+    const credentials = new CredentialCache(sql, clock);
+    // one connection LISTENs for both caches: what links grant, and who credentials sign in
+    notifications = new NotificationListener(databaseUrl, [accessNotifications(servingFacts), credentials], logger);
     await notifications.start();
+    const tokens = new AuthTokens(secrets.authSecret, config.authTokenTtlSeconds, clock);
 
     const deps: AppDeps = {
       config,
@@ -151,7 +156,9 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
       pool,
       thumbnails,
       links: new LinkUrls(config.publicUrl, new LinkSigner(secrets.linkSigningKeys)),
-      tokens: new AuthTokens(secrets.authSecret, config.authTokenTtlSeconds, clock),
+      tokens,
+      credentials,
+      authenticator: new Authenticator(tokens, credentials, clock),
       clock,
       logger,
       metrics,

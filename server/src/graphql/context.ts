@@ -1,7 +1,10 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { AccessTokenService } from '../auth/access-token.service.js';
 import type { AuthTokens } from '../auth/auth-token.js';
 import { AuthService } from '../auth/auth.service.js';
+import type { Authentication, Authenticator, Credential } from '../auth/authenticator.js';
+import type { CredentialCache } from '../auth/credential-cache.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import type { Config } from '../config/env.js';
 import type { Sql } from '../db/sql.js';
@@ -20,7 +23,7 @@ import type { Logger } from '../shared/logger.js';
 import { TierService } from '../tiers/tier.service.js';
 import type { User } from '../users/user.entity.js';
 import { UserService } from '../users/user.service.js';
-import { UnauthenticatedError } from '../shared/errors.js';
+import { UnauthenticatedError, type InvalidCredentialError } from '../shared/errors.js';
 
 /** What lives as long as the process: built once at start and shared by every request. */
 export interface AppDeps {
@@ -31,6 +34,9 @@ export interface AppDeps {
   thumbnails: ThumbnailService;
   links: LinkUrls;
   tokens: AuthTokens;
+  /** Who each credential signs in, cached; services tell it of their own committed changes. */
+  credentials: CredentialCache;
+  authenticator: Authenticator;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -46,6 +52,7 @@ export interface AppDeps {
 
 export interface Services {
   auth: AuthService;
+  accessTokens: AccessTokenService;
   tiers: TierService;
   users: UserService;
   images: ImageService;
@@ -56,6 +63,13 @@ export interface Context {
   /** Forked per request, so no request sees another's identity map. */
   em: EntityManager;
   viewer: User | undefined;
+  /** How the viewer signed in; set exactly when `viewer` is. */
+  credential: Credential | undefined;
+  /**
+   * The Authorization header held a credential that cannot be used: the operation is refused with it,
+   * unless it is `login` (graphql/authentication.plugin.ts). `viewer` is undefined then.
+   */
+  authFailure: InvalidCredentialError | undefined;
   /** The client's IP address (`req.ip`, so after TRUST_PROXY); undefined outside HTTP. */
   clientAddress: string | undefined;
   services: Services;
@@ -67,10 +81,13 @@ export interface Loaders {
   tierUserCount: DataLoader<string, number>;
 }
 
-export function createContext(deps: AppDeps, em: EntityManager, viewer: User | undefined, clientAddress?: string): Context {
-  const { config, clock } = deps;
+export function createContext(deps: AppDeps, em: EntityManager, auth: Authentication, clientAddress?: string): Context {
+  const { config, clock, credentials } = deps;
   const limits = { maxUploadBytes: config.maxUploadBytes, maxImagePixels: config.maxImagePixels, uploadTmpDir: config.uploadTmpDir, stripLocation: config.originalLocation === 'strip' };
-  const accessChanged = (change: AccessChange) => deps.servingFacts.forget(change);
+  const accessChanged = (change: AccessChange) => {
+    deps.servingFacts.forget(change);
+    if (change.kind === 'user' || change.kind === 'tier') credentials.forget({ kind: change.kind, id: change.id });
+  };
   const images = new ImageService(
     em,
     deps.sql,
@@ -91,14 +108,17 @@ export function createContext(deps: AppDeps, em: EntityManager, viewer: User | u
   const tiers = new TierService(em, clock, deps.background, accessChanged);
   return {
     em,
-    viewer,
+    viewer: auth.viewer,
+    credential: auth.credential,
+    authFailure: auth.failure,
     clientAddress,
     // batched per tick but never cached: a mutation earlier in the same request may have moved users
     loaders: { tierUserCount: new DataLoader((ids: readonly string[]) => tiers.userCounts(ids), { cache: false }) },
     services: {
-      auth: new AuthService(em, deps.tokens, new LoginThrottle(em, clock, config.loginThrottle)),
+      auth: new AuthService(em, deps.tokens, new LoginThrottle(em, clock, config.loginThrottle), credentials, clock),
+      accessTokens: new AccessTokenService(em, clock, credentials),
       tiers,
-      users: new UserService(em, clock, deps.background, accessChanged),
+      users: new UserService(em, clock, deps.background, accessChanged, (userId) => credentials.forget({ kind: 'user', id: userId })),
       images,
       links: new LinkService(em, images, deps.links, clock, accessChanged),
     },
@@ -109,4 +129,10 @@ export function createContext(deps: AppDeps, em: EntityManager, viewer: User | u
 export function viewerOf(ctx: Context): User {
   if (!ctx.viewer) throw new UnauthenticatedError();
   return ctx.viewer;
+}
+
+/** How the signed-in user signed in; resolvers behind `@Authorized` can rely on it. */
+export function credentialOf(ctx: Context): Credential {
+  if (!ctx.credential) throw new UnauthenticatedError();
+  return ctx.credential;
 }
