@@ -19,7 +19,7 @@ export const AUTH_CHANNEL = 'auth_changed';
 
 /**
  * Like accessTrigger, on AUTH_CHANNEL: `<kind>:<id>` of the row, its `new` row for an insert. Created by
- * Migration20261206000000_credentials.
+ * Migration20261207000000_credentials.
  */
 export function authTrigger(kind: 'user' | 'tier' | 'session' | 'token', events: Array<'insert' | 'update' | 'delete'>, row: 'old' | 'new' = 'old'): TriggerDef {
   return { name: 'auth_changed', timing: 'after', events, forEach: 'row', body: `perform pg_notify('${AUTH_CHANNEL}', '${kind}:' || ${row}.id); return null;` };

@@ -6,8 +6,8 @@ import { Migration } from '@mikro-orm/migrations';
  * credential signs in, so every change to it NOTIFYs `auth_changed` in its own transaction: a user or
  * tier changed or deleted, a session signed out, a token revoked.
  */
-export class Migration20261206000000_credentials extends Migration {
-  override name = 'Migration20261206000000_credentials';
+export class Migration20261207000000_credentials extends Migration {
+  override name = 'Migration20261207000000_credentials';
 
   override up(): void {
     this.addSql(`create table "access_tokens" (
