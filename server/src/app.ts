@@ -12,7 +12,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
-import { authenticate } from './auth/auth.service.js';
+import { authenticationPlugin } from './graphql/authentication.plugin.js';
 import { createContext, type AppDeps, type Context } from './graphql/context.js';
 import { toAppError, createFormatError } from './graphql/format-error.js';
 import { operationLimitsRule } from './graphql/operation-limits.js';
@@ -76,6 +76,8 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
       // no @cacheControl hints are used, and the plugin costs real time on large lists
       ApolloServerPluginCacheControlDisabled(),
       graphqlMetricsPlugin(deps.metrics),
+      // before textInputPlugin: a request with a credential that cannot be used is a 401 first
+      authenticationPlugin(),
       textInputPlugin(),
       config.isProduction ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
@@ -85,10 +87,11 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
   const contextFor = async (req: IncomingMessage, clientAddress: string | undefined): Promise<Context> => {
     const em = deps.orm.em.fork();
     try {
-      return createContext(deps, em, await authenticate(em, deps.sql, deps.tokens, req.headers.authorization), clientAddress);
+      // a credential that cannot be used is not thrown here: `login` must still work (authentication.plugin.ts)
+      return createContext(deps, em, await deps.authenticator.authenticate(em, req.headers.authorization), clientAddress);
     } catch (error) {
       // Apollo answers a throwing context function with a 500; keep our codes, with the HTTP status
-      // that tells clients (the admin app among them) to sign in again or retry
+      // that tells clients to retry (the database is down)
       const known = toAppError(error);
       if (!known) throw error;
       throw new GraphQLError(known.message, { extensions: { ...known.extensions, http: { status: HTTP_STATUS[known.code] } } });
@@ -107,7 +110,7 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
   app.use(metricsRoute(deps.metrics, config.metricsToken));
   // bearer tokens, never cookies: any origin may call the API, as Apollo Sandbox does. Before admission
   // control, so a browser on another origin can read a 503 (and its Retry-After) too
-  const graphqlCors = cors({ origin: true, maxAge: 600, exposedHeaders: ['Retry-After'] });
+  const graphqlCors = cors({ origin: true, maxAge: 600, exposedHeaders: ['Retry-After', 'WWW-Authenticate'] });
   app.use('/graphql', graphqlCors);
   // after the counting and logging above, so shed requests show there; before any body is read
   const admit = admitter(gate, deps.metrics);

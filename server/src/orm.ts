@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { AccessToken } from './auth/access-token.entity.js';
 import { LoginFailure, LoginKnownNetwork } from './auth/login-failure.entity.js';
+import { RevokedSession } from './auth/revoked-session.entity.js';
 import { Image } from './images/image.entity.js';
 import { ExpiringLink } from './links/expiring-link.entity.js';
 import type { Logger } from './shared/logger.js';
@@ -10,7 +12,7 @@ import { Tier } from './tiers/tier.entity.js';
 import { User } from './users/user.entity.js';
 import { migrations } from './db/migrations/index.js';
 
-export const entities = [Tier, User, Image, ExpiringLink, LoginFailure, LoginKnownNetwork];
+export const entities = [Tier, User, Image, ExpiringLink, LoginFailure, LoginKnownNetwork, AccessToken, RevokedSession];
 
 export interface OrmOptions {
   clientUrl: string;

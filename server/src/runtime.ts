@@ -1,9 +1,12 @@
 import { tmpdir } from 'node:os';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { AuthTokens } from './auth/auth-token.js';
+import { Authenticator } from './auth/authenticator.js';
+import { CredentialCache } from './auth/credential-cache.js';
 import type { Config } from './config/env.js';
 import { resolveSecrets } from './config/secrets.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
+import { NotificationListener } from './db/notification-listener.js';
 import { createOrm, migrate, underStartupLock } from './orm.js';
 import type { Sql } from './db/sql.js';
 import type { AppDeps } from './graphql/context.js';
@@ -17,7 +20,7 @@ import { ThumbnailService } from './images/thumbnail.service.js';
 import { ThumbnailSync } from './images/thumbnail-sync.js';
 import { Background } from './jobs/background.js';
 import { JobQueue, type JobHandlers } from './jobs/job-queue.js';
-import { AccessNotifications } from './links/access-notifications.js';
+import { accessNotifications } from './links/access-notifications.js';
 import { LinkSigner } from './links/link-signer.js';
 import { ServingFactsCache } from './links/serving-facts.js';
 import { LinkUrls } from './links/link-urls.js';
@@ -63,7 +66,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
   let embedded: EmbeddedDatabase | undefined;
   let orm: MikroORM | undefined;
   let jobs: JobQueue | undefined;
-  let notifications: AccessNotifications | undefined;
+  let notifications: NotificationListener | undefined;
   try {
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
@@ -146,8 +149,11 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     const sql: Sql = onQuery ? { query: ((config: { text: string }, ...rest: unknown[]) => (onQuery(config.text), (ormPool.query as (...args: unknown[]) => unknown).call(ormPool, config, ...rest))) as Sql['query'] } : ormPool;
     const servingFacts = new ServingFactsCache(ormPool, config.linkAccessCache, clock);
     metrics.gauge('link_access_cache_entries', 'Images whose serving facts this process holds', () => servingFacts.size);
-    notifications = new AccessNotifications(databaseUrl, servingFacts, logger);
+    const credentials = new CredentialCache(sql, clock);
+    // one connection LISTENs for both caches: what links grant, and who credentials sign in
+    notifications = new NotificationListener(databaseUrl, [accessNotifications(servingFacts), credentials], logger);
     await notifications.start();
+    const tokens = new AuthTokens(secrets.authSecret, config.authTokenTtlSeconds, clock);
 
     const deps: AppDeps = {
       config,
@@ -156,7 +162,9 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
       pool,
       thumbnails,
       links: new LinkUrls(config.publicUrl, new LinkSigner(secrets.linkSigningKeys)),
-      tokens: new AuthTokens(secrets.authSecret, config.authTokenTtlSeconds, clock),
+      tokens,
+      credentials,
+      authenticator: new Authenticator(tokens, credentials, clock),
       clock,
       logger,
       metrics,

@@ -13,3 +13,14 @@ export function accessTrigger(name: string, kind: 'image' | 'user' | 'tier' | 'l
   const notify = `perform pg_notify('${ACCESS_CHANNEL}', '${kind}:' || old.id);`;
   return { name, timing: 'after', events, forEach: 'row', body: `${onlyIf ? `if ${onlyIf} then ${notify} end if;` : notify} return null;` };
 }
+
+/** The channel every instance LISTENs on for changes to who a credential signs in (auth/credential-cache.ts). */
+export const AUTH_CHANNEL = 'auth_changed';
+
+/**
+ * Like accessTrigger, on AUTH_CHANNEL: `<kind>:<id>` of the row, its `new` row for an insert. Created by
+ * Migration20261207000000_credentials.
+ */
+export function authTrigger(kind: 'user' | 'tier' | 'session' | 'token', events: Array<'insert' | 'update' | 'delete'>, row: 'old' | 'new' = 'old'): TriggerDef {
+  return { name: 'auth_changed', timing: 'after', events, forEach: 'row', body: `perform pg_notify('${AUTH_CHANNEL}', '${kind}:' || ${row}.id); return null;` };
+}

@@ -1,7 +1,10 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { AccessTokenService } from '../auth/access-token.service.js';
 import type { AuthTokens } from '../auth/auth-token.js';
 import { AuthService } from '../auth/auth.service.js';
+import type { Authentication, Authenticator, Credential } from '../auth/authenticator.js';
+import type { CredentialCache } from '../auth/credential-cache.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import type { Config } from '../config/env.js';
 import type { Sql } from '../db/sql.js';
@@ -21,7 +24,7 @@ import type { Logger } from '../shared/logger.js';
 import { TierService } from '../tiers/tier.service.js';
 import type { User } from '../users/user.entity.js';
 import { UserService } from '../users/user.service.js';
-import { UnauthenticatedError } from '../shared/errors.js';
+import { UnauthenticatedError, type InvalidCredentialError } from '../shared/errors.js';
 
 /** What lives as long as the process: built once at start and shared by every request. */
 export interface AppDeps {
@@ -32,6 +35,9 @@ export interface AppDeps {
   thumbnails: ThumbnailService;
   links: LinkUrls;
   tokens: AuthTokens;
+  /** Who each credential signs in, cached; services tell it of their own committed changes. */
+  credentials: CredentialCache;
+  authenticator: Authenticator;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -49,6 +55,7 @@ export interface AppDeps {
 
 export interface Services {
   auth: AuthService;
+  accessTokens: AccessTokenService;
   tiers: TierService;
   users: UserService;
   images: ImageService;
@@ -60,6 +67,13 @@ export interface Context {
   /** Forked per request, so no request sees another's identity map. */
   em: EntityManager;
   viewer: User | undefined;
+  /** How the viewer signed in; set exactly when `viewer` is. */
+  credential: Credential | undefined;
+  /**
+   * The Authorization header held a credential that cannot be used: the operation is refused with it,
+   * unless it is `login` (graphql/authentication.plugin.ts). `viewer` is undefined then.
+   */
+  authFailure: InvalidCredentialError | undefined;
   /** The client's IP address (`req.ip`, so after TRUST_PROXY); undefined outside HTTP. */
   clientAddress: string | undefined;
   services: Services;
@@ -71,10 +85,20 @@ export interface Loaders {
   tierUserCount: DataLoader<string, number>;
 }
 
-export function createContext(deps: AppDeps, em: EntityManager, viewer: User | undefined, clientAddress?: string): Context {
-  const { config, clock } = deps;
-  const limits = { maxUploadBytes: config.maxUploadBytes, maxImagePixels: config.maxImagePixels, uploadTmpDir: config.uploadTmpDir, stripLocation: config.originalLocation === 'strip', pregenerate: config.pregenerateFormats, thumbnailFormats: config.thumbnailFormats };
-  const accessChanged = (change: AccessChange) => deps.servingFacts.forget(change);
+export function createContext(deps: AppDeps, em: EntityManager, auth: Authentication, clientAddress?: string): Context {
+  const { config, clock, credentials } = deps;
+  const limits = {
+    maxUploadBytes: config.maxUploadBytes,
+    maxImagePixels: config.maxImagePixels,
+    uploadTmpDir: config.uploadTmpDir,
+    stripLocation: config.originalLocation === 'strip',
+    pregenerate: config.pregenerateFormats,
+    thumbnailFormats: config.thumbnailFormats,
+  };
+  const accessChanged = (change: AccessChange) => {
+    deps.servingFacts.forget(change);
+    if (change.kind === 'user' || change.kind === 'tier') credentials.forget({ kind: change.kind, id: change.id });
+  };
   const images = new ImageService(
     em,
     deps.sql,
@@ -95,14 +119,17 @@ export function createContext(deps: AppDeps, em: EntityManager, viewer: User | u
   const tiers = new TierService(em, clock, deps.background, accessChanged);
   return {
     em,
-    viewer,
+    viewer: auth.viewer,
+    credential: auth.credential,
+    authFailure: auth.failure,
     clientAddress,
     // batched per tick but never cached: a mutation earlier in the same request may have moved users
     loaders: { tierUserCount: new DataLoader((ids: readonly string[]) => tiers.userCounts(ids), { cache: false }) },
     services: {
-      auth: new AuthService(em, deps.tokens, new LoginThrottle(em, clock, config.loginThrottle)),
+      auth: new AuthService(em, deps.tokens, new LoginThrottle(em, clock, config.loginThrottle), credentials, clock),
+      accessTokens: new AccessTokenService(em, clock, credentials),
       tiers,
-      users: new UserService(em, clock, deps.background, accessChanged),
+      users: new UserService(em, clock, deps.background, accessChanged, (userId) => credentials.forget({ kind: 'user', id: userId })),
       images,
       links: new LinkService(em, images, deps.links, clock, accessChanged),
       placeholders: deps.placeholders,
@@ -114,4 +141,10 @@ export function createContext(deps: AppDeps, em: EntityManager, viewer: User | u
 export function viewerOf(ctx: Context): User {
   if (!ctx.viewer) throw new UnauthenticatedError();
   return ctx.viewer;
+}
+
+/** How the signed-in user signed in; resolvers behind `@Authorized` can rely on it. */
+export function credentialOf(ctx: Context): Credential {
+  if (!ctx.credential) throw new UnauthenticatedError();
+  return ctx.credential;
 }

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type RequestHandler } from 'express';
+import { bearerChallenge } from '../shared/errors.js';
 import type { Metrics } from './metrics.js';
 
 const ROUTES: Array<[prefix: string, route: string]> = [
@@ -42,7 +43,9 @@ export function metricsRoute(metrics: Metrics, token: string | undefined): Route
     if (expected) {
       const given = Buffer.from(req.headers.authorization ?? '');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        res.status(401).set('WWW-Authenticate', 'Bearer').json({ errors: [{ message: 'metrics need the METRICS_TOKEN bearer token', extensions: { code: 'UNAUTHENTICATED' } }] });
+        // RFC 6750: a plain challenge when no credential was sent, invalid_token for a wrong one
+        const challenge = bearerChallenge(req.headers.authorization ? 'invalid_token' : null);
+        res.status(401).set('WWW-Authenticate', challenge).json({ errors: [{ message: 'metrics need the METRICS_TOKEN bearer token', extensions: { code: 'UNAUTHENTICATED' } }] });
         return;
       }
     }

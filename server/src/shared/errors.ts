@@ -41,8 +41,31 @@ export class AppError extends GraphQLError {
 }
 
 export class UnauthenticatedError extends AppError {
-  constructor(message = 'Authentication required') {
-    super(message, 'UNAUTHENTICATED');
+  constructor(message = 'Authentication required', details?: ErrorDetails) {
+    super(message, 'UNAUTHENTICATED', details);
+  }
+}
+
+/**
+ * RFC 6750's bearer challenge: `invalid_token` for a token that is forged, expired, revoked or of no
+ * user; `invalid_request` for a malformed `Bearer` header; none for another scheme (the client did not
+ * know a bearer token is wanted).
+ */
+export type BearerChallenge = 'invalid_token' | 'invalid_request' | null;
+
+export function bearerChallenge(error: BearerChallenge): string {
+  return error ? `Bearer error="${error}"` : 'Bearer';
+}
+
+/**
+ * A credential in the Authorization header that cannot be used: the whole request is answered 401 with
+ * `WWW-Authenticate` (except `login`, see graphql/authentication.plugin.ts), so a client knows to sign
+ * in again. A request without any credential is not this: its fields that need one fail alone.
+ */
+export class InvalidCredentialError extends UnauthenticatedError {
+  constructor(message: string, challenge: BearerChallenge = 'invalid_token') {
+    // Apollo takes the status and headers from `extensions.http`; format-error drops it (see RateLimitedError)
+    super(message, { http: { status: HTTP_STATUS.UNAUTHENTICATED, headers: new Map([['www-authenticate', bearerChallenge(challenge)]]) } });
   }
 }
 

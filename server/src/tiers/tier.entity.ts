@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { ArrayType } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { accessTrigger } from '../db/access-triggers.js';
+import { accessTrigger, authTrigger } from '../db/access-triggers.js';
 import { Node } from '../shared/relay.js';
 
 @ObjectType({ simpleResolvers: true, implements: Node, description: 'What the users on a tier get: which thumbnails, and which kinds of link.' })
-@Entity({ tableName: 'tiers', triggers: [accessTrigger('access_changed', 'tier', ['update', 'delete'])] })
+@Entity({ tableName: 'tiers', triggers: [accessTrigger('access_changed', 'tier', ['update', 'delete']), authTrigger('tier', ['update', 'delete'])] })
 // names are unique regardless of case: "Gold" and "gold" would confuse every admin
 @Index({ name: 'tiers_name_lower_unique', expression: 'create unique index "tiers_name_lower_unique" on "tiers" (lower("name"))' })
 export class Tier {

@@ -29,9 +29,10 @@ export class TierResolver {
     return ctx.services.tiers.update(id, input);
   }
 
+  // nullable, so that a user who selects it on their own tier loses this field alone, not the whole answer
   @Authorized('ADMIN')
-  @FieldResolver(() => Int, { description: 'Admin only: how many users are on this tier.' })
-  userCount(@Root() tier: Tier, @Ctx() ctx: Context): Promise<number> {
+  @FieldResolver(() => Int, { nullable: true, description: 'Admin only: how many users are on this tier. For anyone else null, with a FORBIDDEN error at this field.' })
+  userCount(@Root() tier: Tier, @Ctx() ctx: Context): Promise<number | null> {
     return ctx.loaders.tierUserCount.load(tier.id);
   }
 

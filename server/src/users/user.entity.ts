@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { accessTrigger } from '../db/access-triggers.js';
+import { accessTrigger, authTrigger } from '../db/access-triggers.js';
 import { Node } from '../shared/relay.js';
 import { Tier } from '../tiers/tier.entity.js';
 
 @ObjectType({ simpleResolvers: true, implements: Node, description: 'An account. Admins create them; there is no sign-up.' })
 @Entity({
   tableName: 'users',
-  triggers: [accessTrigger('access_deleted', 'user', ['delete']), accessTrigger('access_tier_changed', 'user', ['update'], 'old.tier_id is distinct from new.tier_id')],
+  triggers: [
+    accessTrigger('access_deleted', 'user', ['delete']),
+    accessTrigger('access_tier_changed', 'user', ['update'], 'old.tier_id is distinct from new.tier_id'),
+    // every change: the signed-in user each instance caches (name, admin flag, tier, token version)
+    authTrigger('user', ['update', 'delete']),
+  ],
 })
 export class User {
   @Field(() => ID)

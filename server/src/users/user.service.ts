@@ -20,6 +20,8 @@ export class UserService {
     private readonly background: Pick<Background, 'syncThumbnails' | 'removeFiles'>,
     /** Told of committed changes to what links grant, so this process's links follow at once. */
     private readonly accessChanged: (change: AccessChange) => void = () => {},
+    /** Told of every committed change to a user, so this process's sign-ins follow at once. */
+    private readonly userChanged: (userId: string) => void = () => {},
   ) {}
 
   async list(args: UserListArgs): Promise<UserList> {
@@ -76,6 +78,7 @@ export class UserService {
     }
     user.updatedAt = this.clock.now();
     await this.save(user);
+    this.userChanged(user.id);
     if (user.tier.id !== tierBefore) {
       this.accessChanged({ kind: 'user', id: user.id });
       await this.background.syncThumbnails({ userId: user.id });

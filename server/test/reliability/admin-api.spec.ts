@@ -26,7 +26,11 @@ import { BUILTIN_TIER_IDS, TestServer, type GqlResponse, type TestUser } from '.
 /** Root fields anyone may call. */
 const PUBLIC = ['login'];
 /** Root fields any signed-in user may call, on their own data. Every other root field is admin only. */
-const SIGNED_IN = ['me', 'images', 'image', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks', 'node'];
+const SIGNED_IN = [
+  'me', 'images', 'image', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks', 'node',
+  // a user's own credentials (credentials.spec.ts)
+  'changePassword', 'logout', 'createAccessToken', 'accessTokens', 'revokeAccessToken',
+];
 
 const REPO = resolve(import.meta.dirname, '../../..');
 

@@ -6,6 +6,7 @@ import { Migration20261203000000_access_notifications } from './Migration2026120
 import { Migration20261204000000_expiring_links } from './Migration20261204000000_expiring_links.js';
 import { Migration20261205000000_original_location } from './Migration20261205000000_original_location.js';
 import { Migration20261206000000_placeholders } from './Migration20261206000000_placeholders.js';
+import { Migration20261207000000_credentials } from './Migration20261207000000_credentials.js';
 
 /** Every migration, in order. Listed by hand so the same list runs from sources (tests) and from dist. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   { name: 'Migration20261204000000_expiring_links', class: Migration20261204000000_expiring_links },
   { name: 'Migration20261205000000_original_location', class: Migration20261205000000_original_location },
   { name: 'Migration20261206000000_placeholders', class: Migration20261206000000_placeholders },
+  { name: 'Migration20261207000000_credentials', class: Migration20261207000000_credentials },
 ];
