@@ -81,6 +81,8 @@ export class FileServer {
       return refuse(res, 'METHOD_NOT_ALLOWED', 'Links answer GET and HEAD only');
     }
     const admitted = this.admit(req, res, 'file');
+    // shed at once: already answered (setting headers now would throw ERR_HTTP_HEADERS_SENT)
+    if (admitted === false) return;
     if (admitted === true && this.sendHot(req, res, url, requestId)) return;
     prepare(res, requestId);
     runInRequestScope(requestId, () =>
