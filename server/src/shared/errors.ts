@@ -28,6 +28,8 @@ export const HTTP_STATUS = {
   LINK_REVOKED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  // a file link asked for a byte range past the file's end; the answer says its length in Content-Range
+  RANGE_NOT_SATISFIABLE: 416,
   RATE_LIMITED: 429,
   // nginx's code for a client that left before its request was read whole; only ever logged
   CLIENT_CLOSED_REQUEST: 499,
