@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { DEFAULT_RETRY_AFTER_SECONDS, HTTP_STATUS, type HttpErrorCode } from '../shared/errors.js';
+import { LINK_ROUTE_HEADERS } from './link-headers.js';
 
 /**
  * How an error outside GraphQL execution is answered. GraphQL routes answer as a GraphQL client reads
@@ -23,6 +24,8 @@ export function errorAnswer(shape: ErrorShape, code: HttpErrorCode, message: str
   const body = JSON.stringify(shape === 'graphql' ? { errors: [{ message, extensions: { code, ...extensions } }] } : { error: { code, message, ...extensions } });
   const status = HTTP_STATUS[code];
   const headers = {
+    // the link routes' own, also on a refusal sent before the route had a say (admission control)
+    ...(shape === 'file' ? LINK_ROUTE_HEADERS : {}),
     ...(status === 429 || status === 503 ? { 'Retry-After': String(DEFAULT_RETRY_AFTER_SECONDS) } : {}),
     'Cache-Control': 'no-store',
     'Content-Type': 'application/json; charset=utf-8',

@@ -1,30 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import type { AppDeps } from '../graphql/context.js';
 import { RateLimitedError, StoredImageCorruptError } from '../shared/errors.js';
-import { ImageFormat } from '../images/image.entity.js';
 import { isRefusal, type LinkAccess, type LinkGrant, type LinkRefusalCode } from '../links/link-access.js';
-import { variantName } from '../links/link-urls.js';
 import { writeAccessLine } from '../observability/access-log.js';
 import type { Logger } from '../shared/logger.js';
 import { requestIdOf, runInRequestScope } from '../shared/request-scope.js';
 import type { Admit } from './admission.js';
+import { noneMatch } from './conditional-request.js';
 import { sendError } from './error-responses.js';
-import { extensionOf } from '../images/storage-keys.js';
-
-const CONTENT_TYPES: Record<ImageFormat, string> = { PNG: 'image/png', JPEG: 'image/jpeg' };
-
-/**
- * On every answer of these routes, refusals and 304s included: a browser must never sniff or run what
- * comes from here. Cross-origin because links are made to be embedded (`<img src>`) by other sites.
- */
-const SECURITY_HEADERS = {
-  'X-Content-Type-Options': 'nosniff',
-  'Content-Security-Policy': "default-src 'none'; sandbox",
-  'Cross-Origin-Resource-Policy': 'cross-origin',
-} as const;
+import { sendBytes, sendStored } from './file-bodies.js';
+import { ALLOWED_METHODS, contentTypeOf, fileHeaders, LINK_ROUTE_HEADERS, PREFLIGHT_HEADERS } from './link-headers.js';
 
 /** Whether a request is for the link routes, which this server answers without Express. */
 export function isLinkPath(url: string | undefined): boolean {
@@ -43,7 +30,7 @@ interface HotLink {
   grant: LinkGrant;
   height: number;
   etag: string;
-  /** Security and file headers as `writeHead` takes them, name and value in turn. */
+  /** Route and file headers as `writeHead` takes them, name and value in turn. */
   headers: string[];
 }
 
@@ -77,10 +64,14 @@ export class FileServer {
     });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       prepare(res, requestId);
-      res.setHeader('Allow', 'GET, HEAD');
+      // a CORS preflight (a script's GET with Range or If-None-Match), answered without a look at the link
+      if (req.method === 'OPTIONS') return void res.writeHead(204, PREFLIGHT_HEADERS).end();
+      res.setHeader('Allow', ALLOWED_METHODS);
       return refuse(res, 'METHOD_NOT_ALLOWED', 'Links answer GET and HEAD only');
     }
     const admitted = this.admit(req, res, 'file');
+    // shed at once: already answered, with the route's headers
+    if (admitted === false) return;
     if (admitted === true && this.sendHot(req, res, url, requestId)) return;
     prepare(res, requestId);
     runInRequestScope(requestId, () =>
@@ -102,10 +93,12 @@ export class FileServer {
   private sendHot(req: IncomingMessage, res: ServerResponse, url: string, requestId: string): boolean {
     const hot = this.hot.get(url);
     if (hot === undefined || !this.access.stillGranted(hot.grant)) return false;
-    if (req.headers['if-none-match'] === hot.etag) {
+    if (noneMatch(req.headers['if-none-match'], hot.etag)) {
       res.writeHead(304, [...hot.headers, 'X-Request-Id', requestId]).end();
       return true;
     }
+    // a range of a thumbnail is rare: the full path cuts it
+    if (req.headers.range !== undefined) return false;
     const bytes = this.deps.files.cachedThumbnail(hot.grant.image, hot.height);
     if (!bytes) return false;
     res.writeHead(200, [...hot.headers, 'X-Request-Id', requestId, 'Content-Length', String(bytes.length)]);
@@ -138,8 +131,7 @@ export class FileServer {
     const headers = fileHeaders(grant);
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const etag = headers.ETag;
-    const disposition = headers['Content-Disposition'];
-    if (req.headers['if-none-match'] === etag) {
+    if (noneMatch(req.headers['if-none-match'], etag)) {
       res.statusCode = 304;
       res.end();
       return;
@@ -162,13 +154,10 @@ export class FileServer {
       const made = accel && (await files.localFileKey(image, variant.height));
       if (made) return handOff(res, accel, made);
       if (hotKey !== undefined && this.deps.files.holdsThumbnail(image, variant.height)) {
-        const hotHeaders = Object.entries({ ...SECURITY_HEADERS, ...headers }).flat();
+        const hotHeaders = Object.entries({ ...LINK_ROUTE_HEADERS, ...headers }).flat();
         this.hot.set(hotKey, { grant, height: variant.height, etag, headers: hotHeaders });
       }
-      res.setHeader('Content-Length', bytes.length);
-      res.statusCode = 200;
-      res.end(req.method === 'HEAD' ? undefined : bytes);
-      return;
+      return sendBytes(req, res, bytes, etag);
     }
     if (accel) {
       const key = await files.localFileKey(image);
@@ -179,42 +168,23 @@ export class FileServer {
     if (redirect && image.bytes >= redirect.minBytes) {
       // the tier check has passed; the store serves the bytes, for less time than any cache keeps a redirect
       const seconds = Math.max(1, Math.min(redirect.seconds, lifetime ?? redirect.seconds));
-      const url = await files.originalUrl(image, seconds, { contentType: CONTENT_TYPES[image.format], contentDisposition: disposition, cacheControl: `private, max-age=${seconds}` });
+      const url = await files.originalUrl(image, seconds, { contentType: contentTypeOf(image.format), contentDisposition: headers['Content-Disposition'], cacheControl: `private, max-age=${seconds}` });
       if (url) {
-        for (const header of ['Content-Type', 'ETag', 'Content-Disposition']) res.removeHeader(header);
+        // the store answers the redirected request, Range included, with headers of its own
+        for (const header of ['Content-Type', 'ETag', 'Content-Disposition', 'Accept-Ranges']) res.removeHeader(header);
         res.writeHead(302, { Location: url, 'Cache-Control': 'no-store' }).end();
         return;
       }
     }
-    const original = await files.streamOriginal(image);
-    if (!original) return refuse(res, 'NOT_FOUND', 'This image’s file is missing');
-    res.writeHead(200, { 'Content-Length': String(original.size) });
-    if (req.method === 'HEAD') {
-      original.stream.destroy();
-      res.end();
-      return;
-    }
-    await pipeline(original.stream, res).catch(() => {
-      // the client went away mid-download; the stream is already closed
-    });
+    const sent = await sendStored(req, res, image.bytes, etag, (range) => files.streamOriginal(image, range));
+    if (!sent) refuse(res, 'NOT_FOUND', 'This image’s file is missing');
   }
-}
-
-/** What every answer with the file carries, a 304 included. */
-function fileHeaders({ image, variant, cacheControl }: LinkGrant) {
-  const name = variantName(variant);
-  return {
-    'Content-Type': CONTENT_TYPES[image.format],
-    'Content-Disposition': `inline; filename="${image.id}-${name}.${extensionOf(image.format)}"`,
-    'Cache-Control': cacheControl,
-    ETag: `"${image.id}-${name}"`,
-  };
 }
 
 /** Headers every answer of these routes carries, set before anything else is decided. */
 function prepare(res: ServerResponse, requestId: string): void {
   res.setHeader('X-Request-Id', requestId);
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(LINK_ROUTE_HEADERS)) res.setHeader(name, value);
 }
 
 /** The path's segments, percent-decoded; undefined when an escape is not UTF-8. */
@@ -239,6 +209,8 @@ function linkParams(query: string): { signature: unknown; version: string | unde
 
 /** Headers only: the proxy in front (nginx, `internal` location) sends the file from the same folder. */
 function handOff(res: ServerResponse, prefix: string, key: string): void {
+  // nginx answers ranges of the file and says so itself; ours would be kept beside its own
+  res.removeHeader('Accept-Ranges');
   res.writeHead(200, { 'X-Accel-Redirect': `${prefix}${key}` }).end();
 }
 

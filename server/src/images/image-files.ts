@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { asStorageFaultError } from '../shared/os-errors.js';
 import { LocalStorage } from '../storage/local-storage.js';
-import type { Storage } from '../storage/storage.js';
+import type { ByteRange, Storage } from '../storage/storage.js';
 import { originalKey, thumbnailKey, thumbnailPrefix, variantKey } from './storage-keys.js';
 import type { ImageFormat } from './image.entity.js';
 import { VARIANT_FORMATS, type Thumbnail, type VariantFormat } from './image-processor.js';
@@ -112,8 +112,9 @@ export class ImageFiles {
     return this.storage.presignedUrl?.(originalKey(image.id, image.format), seconds, headers);
   }
 
-  streamOriginal(image: StoredImageRef) {
-    return this.storage.createReadStream(originalKey(image.id, image.format));
+  /** The original, or the bytes of `range` of it (see `Storage.createReadStream`). */
+  streamOriginal(image: StoredImageRef, range?: ByteRange) {
+    return this.storage.createReadStream(originalKey(image.id, image.format), range);
   }
 
   /** Removes some thumbnails of one image, in every format; missing files are fine. */

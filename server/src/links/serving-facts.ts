@@ -7,6 +7,8 @@ import type { TierPolicy } from '../tiers/tier-policy.js';
 /** What serving a link needs to know of an image: its file, its owner, and the owner's tier policy. */
 export interface ServingFacts {
   id: string;
+  /** The uploaded name, cleaned; downloads are named after it. Set at upload and never changed. */
+  filename: string;
   format: ImageFormat;
   width: number;
   height: number;
@@ -47,7 +49,7 @@ export interface ServingFactsOptions {
 // what running it does
 const FACTS_QUERY = {
   name: 'serving-facts',
-  text: `select i.id, i.format, i.width, i.height, i.bytes, i.owner_id, i.link_version, u.tier_id, t.thumbnail_heights, t.original_link, t.expiring_links
+  text: `select i.id, i.filename, i.format, i.width, i.height, i.bytes, i.owner_id, i.link_version, u.tier_id, t.thumbnail_heights, t.original_link, t.expiring_links
            from images i join users u on u.id = i.owner_id join tiers t on t.id = u.tier_id
           where i.id = $1`,
 };
@@ -163,6 +165,7 @@ export class ServingFactsCache {
     if (!row) return undefined;
     return {
       id: row.id as string,
+      filename: row.filename as string,
       format: row.format as ImageFormat,
       width: row.width as number,
       height: row.height as number,

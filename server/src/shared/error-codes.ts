@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   LINK_REVOKED: { status: 410, meaning: 'The expiring link was revoked.' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'A JSON body over 1 MiB.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'A body in a content type the route does not read.' },
+  RANGE_NOT_SATISFIABLE: { status: 416, meaning: 'A byte range past the file’s end; `Content-Range` says its length.' },
   RATE_LIMITED: { status: 429, meaning: 'Too many attempts or too much work queued; `Retry-After` says when to try again.' },
   CLIENT_CLOSED_REQUEST: { status: 499, meaning: 'Only ever logged (nginx’s code): the client left before its request was read whole.' },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: 'Our fault; the details are in the server’s log, never in the answer.' },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, lstat, mkdir, open, readdir, readFile, rename, rm, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { Storage, StoredObject } from './storage.js';
+import { checkRange, type ByteRange, type ObjectStream, type Storage, type StoredObject } from './storage.js';
 
 /** Files under one root folder. Writes go to a temporary name first and are renamed into place. */
 export class LocalStorage implements Storage {
@@ -63,7 +63,8 @@ export class LocalStorage implements Storage {
     }
   }
 
-  async createReadStream(key: string) {
+  async createReadStream(key: string, range?: ByteRange): Promise<ObjectStream | undefined> {
+    checkRange(range);
     let handle;
     try {
       handle = await open(this.pathOf(key), 'r');
@@ -71,9 +72,17 @@ export class LocalStorage implements Storage {
       if (isMissing(error)) return undefined;
       throw error;
     }
-    const { size } = await handle.stat();
+    let size;
+    try {
+      ({ size } = await handle.stat());
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
     // the stream owns the handle from here and closes it when done or destroyed
-    return { stream: handle.createReadStream({ autoClose: true }), size };
+    if (!range || range.start >= size) return { stream: handle.createReadStream({ autoClose: true }), size };
+    const part = { start: range.start, end: Math.min(range.end, size - 1) };
+    return { stream: handle.createReadStream({ ...part, autoClose: true }), size, range: part };
   }
 
   async deletePrefix(prefix: string): Promise<void> {

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { Storage, StoredObject } from './storage.js';
+import { checkRange, type ByteRange, type ObjectStream, type Storage, type StoredObject } from './storage.js';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -99,14 +99,18 @@ export class S3Storage implements Storage {
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  async createReadStream(key: string) {
-    const object = await this.get(key);
+  async createReadStream(key: string, range?: ByteRange): Promise<ObjectStream | undefined> {
+    checkRange(range);
+    const object = range ? await this.getRange(key, range) : await this.get(key);
     if (!object?.Body) return undefined;
     if (!(object.Body instanceof Readable) || object.ContentLength === undefined) {
       (object.Body as { destroy?: () => void }).destroy?.();
       throw new Error(`S3 answered ${key} without a Node stream and a length`);
     }
-    return { stream: object.Body, size: object.ContentLength };
+    // what S3 says it sent, not what was asked: it cuts a range at the object's end
+    const sent = object.ContentRange && /^bytes (\d+)-(\d+)\/(\d+)$/.exec(object.ContentRange);
+    if (!sent) return { stream: object.Body, size: object.ContentLength };
+    return { stream: object.Body, size: Number(sent[3]), range: { start: Number(sent[1]), end: Number(sent[2]) } };
   }
 
   async deletePrefix(prefix: string): Promise<void> {
@@ -159,9 +163,20 @@ export class S3Storage implements Storage {
     this.client.destroy();
   }
 
-  private async get(key: string): Promise<GetObjectCommandOutput | undefined> {
+  /** The object from `range.start` on, or the whole when it starts past the end (S3's 416 InvalidRange): the caller thought it longer. */
+  private async getRange(key: string, range: ByteRange): Promise<GetObjectCommandOutput | undefined> {
     try {
-      return await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: checkKey(key) }));
+      return await this.get(key, `bytes=${range.start}-${range.end}`);
+    } catch (error) {
+      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name !== 'InvalidRange' && e.$metadata?.httpStatusCode !== 416) throw error;
+      return this.get(key);
+    }
+  }
+
+  private async get(key: string, range?: string): Promise<GetObjectCommandOutput | undefined> {
+    try {
+      return await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: checkKey(key), Range: range }));
     } catch (error) {
       // only a definite "no such key": a 403 may hide a missing object but also wrong credentials, so it stays an error
       if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;

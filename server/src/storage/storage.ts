@@ -11,6 +11,19 @@ export interface StoredObject {
   modifiedAt: Date;
 }
 
+/** Bytes `start` to `end` of an object, both counted from 0 and included, as Content-Range counts them. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** An object being read: `size` is always the whole object's; `range` says which part the stream holds, when only a part. */
+export interface ObjectStream {
+  stream: Readable;
+  size: number;
+  range?: ByteRange;
+}
+
 export interface Storage {
   /** Stores bytes under key, replacing what was there. */
   put(key: string, data: Buffer): Promise<void>;
@@ -18,8 +31,12 @@ export interface Storage {
   putFile(key: string, localPath: string): Promise<void>;
   /** The whole object, or `undefined` if there is none. */
   read(key: string): Promise<Buffer | undefined>;
-  /** A stream of the object, or `undefined` if there is none. */
-  createReadStream(key: string): Promise<{ stream: Readable; size: number } | undefined>;
+  /**
+   * A stream of the object, or `undefined` if there is none. With `range`, only those bytes, cut at the
+   * object's end; a range starting past the end (the object is shorter than the caller thought) gets
+   * the whole object, without `range` in the answer, so the caller never describes bytes it does not send.
+   */
+  createReadStream(key: string, range?: ByteRange): Promise<ObjectStream | undefined>;
   /** Removes every object under a folder prefix (ending in '/'); missing objects are fine. */
   deletePrefix(prefix: string): Promise<void>;
   delete(key: string): Promise<void>;
@@ -32,4 +49,11 @@ export interface Storage {
   freeBytes?(): Promise<number>;
   /** A URL that fetches the object straight from the store until it expires; only object stores have it. */
   presignedUrl?(key: string, expiresInSeconds: number, headers?: { contentType?: string; contentDisposition?: string; cacheControl?: string }): Promise<string>;
+}
+
+/** Throws unless the range is one a driver can ask for: whole numbers, start ≤ end. */
+export function checkRange(range: ByteRange | undefined): void {
+  if (range && !(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end) && range.start >= 0 && range.end >= range.start)) {
+    throw new Error(`not a byte range: ${range.start}-${range.end}`);
+  }
 }

@@ -38,7 +38,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Uploaded under a hostile name and client type, which must show up nowhere in what is served. */
+/** Uploaded under a hostile name and client type; the type shows up nowhere in what is served, the name only with the detected format's extension. */
 async function upload(data: Buffer): Promise<Uploaded> {
   const result = await server.upload(owner.token, [{ name: 'evil-name.html', type: 'text/html', data }], { selection: 'id thumbnails { size url } originalUrl' });
   expect(result.errors).toBeUndefined();
@@ -67,7 +67,7 @@ const polyglots = {
 
 describe('S1: served image bytes', () => {
   it.each(Object.keys(polyglots) as Array<keyof typeof polyglots>)(
-    'S1: the %s polyglot is served, original and thumbnail, typed by the detected format with a server-made name',
+    'S1: the %s polyglot is served, original and thumbnail, typed by the detected format, named after the upload with that format’s extension',
     async (kind) => {
       const { data, type, ext } = await polyglots[kind]();
       const image = await upload(data);
@@ -81,7 +81,8 @@ describe('S1: served image bytes', () => {
         expect(response.status, name).toBe(200);
         expectLockedDown(response, name);
         expect(response.headers.get('content-type'), name).toBe(type);
-        expect(response.headers.get('content-disposition'), name).toBe(`inline; filename="${image.id}-${variant}.${ext}"`);
+        const download = `evil-name${variant === 'original' ? '' : `-${variant}`}.${ext}`;
+        expect(response.headers.get('content-disposition'), name).toBe(`inline; filename="${download}"; filename*=UTF-8''${download}`);
         expect(response.headers.get('cache-control'), name).toMatch(/^private\b/);
       }
       // the original is kept byte for byte, payload included, which is why the headers above matter;
