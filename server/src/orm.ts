@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { AuditEvent } from './audit/audit-event.entity.js';
 import { LoginFailure, LoginKnownNetwork } from './auth/login-failure.entity.js';
 import { Image } from './images/image.entity.js';
 import { ExpiringLink } from './links/expiring-link.entity.js';
@@ -10,7 +11,7 @@ import { Tier } from './tiers/tier.entity.js';
 import { User } from './users/user.entity.js';
 import { migrations } from './db/migrations/index.js';
 
-export const entities = [Tier, User, Image, ExpiringLink, LoginFailure, LoginKnownNetwork];
+export const entities = [Tier, User, Image, ExpiringLink, LoginFailure, LoginKnownNetwork, AuditEvent];
 
 export interface OrmOptions {
   clientUrl: string;

@@ -1,5 +1,7 @@
 import { tmpdir } from 'node:os';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { AuditTrail } from './audit/audit-trail.js';
+import { AuditService } from './audit/audit.service.js';
 import { AuthTokens } from './auth/auth-token.js';
 import type { Config } from './config/env.js';
 import { resolveSecrets } from './config/secrets.js';
@@ -76,7 +78,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     try {
       admin = await underStartupLock(startup, async () => {
         await migrate(startup);
-        return ensureAdmin(startup.em.fork(), config.admin, logger);
+        return ensureAdmin(startup.em.fork(), config.admin, logger, AuditTrail.system(clock));
       });
     } finally {
       await startup.close(true);
@@ -124,6 +126,10 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
       linkPrune: async () => {
         const deleted = await LinkService.prune(jobsEm.fork(), clock, config.linkRetentionDays);
         if (deleted > 0) logger.info({ deleted }, 'pruned expired and revoked links');
+      },
+      auditPrune: async () => {
+        const deleted = await AuditService.prune(jobsEm.fork(), clock, config.auditRetentionDays);
+        if (deleted > 0) logger.info({ deleted }, 'pruned audit events past their retention');
       },
       locationBackfill: async () => {
         // well inside the queue's 30-minute expiry; the next run goes on where this one stopped

@@ -1,5 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { AuditTrail } from '../audit/audit-trail.js';
+import { AuditService } from '../audit/audit.service.js';
 import type { AuthTokens } from '../auth/auth-token.js';
 import { AuthService } from '../auth/auth.service.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
@@ -21,6 +23,7 @@ import { TierService } from '../tiers/tier.service.js';
 import type { User } from '../users/user.entity.js';
 import { UserService } from '../users/user.service.js';
 import { UnauthenticatedError } from '../shared/errors.js';
+import { currentRequestId } from '../shared/request-scope.js';
 
 /** What lives as long as the process: built once at start and shared by every request. */
 export interface AppDeps {
@@ -50,6 +53,7 @@ export interface Services {
   users: UserService;
   images: ImageService;
   links: LinkService;
+  audit: AuditService;
 }
 
 export interface Context {
@@ -88,7 +92,9 @@ export function createContext(deps: AppDeps, em: EntityManager, viewer: User | u
     },
     accessChanged,
   );
-  const tiers = new TierService(em, clock, deps.background, accessChanged);
+  // the request's id and address are fixed now: the context is made inside the request's scope
+  const audit = new AuditTrail(clock, { id: viewer?.id ?? 'anonymous', name: viewer?.username, requestId: currentRequestId(), clientAddress });
+  const tiers = new TierService(em, clock, deps.background, audit, accessChanged);
   return {
     em,
     viewer,
@@ -98,9 +104,10 @@ export function createContext(deps: AppDeps, em: EntityManager, viewer: User | u
     services: {
       auth: new AuthService(em, deps.tokens, new LoginThrottle(em, clock, config.loginThrottle)),
       tiers,
-      users: new UserService(em, clock, deps.background, accessChanged),
+      users: new UserService(em, clock, deps.background, audit, accessChanged),
       images,
-      links: new LinkService(em, images, deps.links, clock, accessChanged),
+      links: new LinkService(em, images, deps.links, clock, audit, accessChanged),
+      audit: new AuditService(em),
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker.js';
+import { AuditResolver } from '../audit/audit.resolver.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { ImageConnectionResolver, ImageResolver } from '../images/image.resolver.js';
 import { ExpiringLinkConnectionResolver, LinkResolver } from '../links/link.resolver.js';
@@ -13,7 +14,7 @@ let built: Promise<GraphQLSchema> | undefined;
 /** The schema is the same for every app in a process, so it is built once. */
 export function createSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [AuthResolver, TierResolver, UserResolver, ImageResolver, ImageConnectionResolver, LinkResolver, ExpiringLinkConnectionResolver, NodeResolver],
+    resolvers: [AuthResolver, TierResolver, UserResolver, ImageResolver, ImageConnectionResolver, LinkResolver, ExpiringLinkConnectionResolver, AuditResolver, NodeResolver],
     authChecker,
     authMode: 'error',
     validate: false,

@@ -23,16 +23,20 @@ export interface JobHandlers {
   orphanSweep(): Promise<void>;
   /** Deletes expiring links that expired or were revoked longer ago than the retention period. */
   linkPrune(): Promise<void>;
+  /** Deletes audit events older than AUDIT_RETENTION_DAYS. */
+  auditPrune(): Promise<void>;
   /** Strips the location from originals stored before stripping was on (see LocationBackfill). */
   locationBackfill(): Promise<void>;
 }
 
-export const QUEUE = { thumbnailSync: 'thumbnail-sync', fileCleanup: 'file-cleanup', orphanSweep: 'orphan-sweep', linkPrune: 'link-prune', locationBackfill: 'location-backfill' } as const;
+export const QUEUE = { thumbnailSync: 'thumbnail-sync', fileCleanup: 'file-cleanup', orphanSweep: 'orphan-sweep', linkPrune: 'link-prune', auditPrune: 'audit-prune', locationBackfill: 'location-backfill' } as const;
 
 /** Hourly, off the full hour when every other cron job in the world runs. */
 export const ORPHAN_SWEEP_CRON = '23 * * * *';
 /** Daily, at a quiet hour. */
 export const LINK_PRUNE_CRON = '41 3 * * *';
+/** Daily, at a quiet hour, apart from the link prune. */
+export const AUDIT_PRUNE_CRON = '47 3 * * *';
 /** Hourly: after the first run it finds nothing, unless originals were stored while ORIGINAL_LOCATION was `keep`. */
 export const LOCATION_BACKFILL_CRON = '53 * * * *';
 
@@ -40,6 +44,7 @@ export const LOCATION_BACKFILL_CRON = '53 * * * *';
 const MAINTENANCE = [
   { queue: QUEUE.orphanSweep, cron: ORPHAN_SWEEP_CRON, handler: 'orphanSweep' },
   { queue: QUEUE.linkPrune, cron: LINK_PRUNE_CRON, handler: 'linkPrune' },
+  { queue: QUEUE.auditPrune, cron: AUDIT_PRUNE_CRON, handler: 'auditPrune' },
   { queue: QUEUE.locationBackfill, cron: LOCATION_BACKFILL_CRON, handler: 'locationBackfill' },
 ] as const;
 
@@ -112,6 +117,11 @@ export class JobQueue {
   /** Queues one prune of old expiring links now, besides the daily one. */
   async pruneLinks(): Promise<void> {
     await this.boss.send(QUEUE.linkPrune, null);
+  }
+
+  /** Queues one prune of old audit events now, besides the daily one. */
+  async pruneAudit(): Promise<void> {
+    await this.boss.send(QUEUE.auditPrune, null);
   }
 
   /** Queues one location backfill now, besides the hourly one (at start, so upgraded stores are done soon). */
