@@ -7,11 +7,13 @@ import { LoginFailure, LoginKnownNetwork } from './auth/login-failure.entity.js'
 import { Image } from './images/image.entity.js';
 import { ExpiringLink } from './links/expiring-link.entity.js';
 import type { Logger } from './shared/logger.js';
+import { ImageTally } from './stats/image-tally.entity.js';
+import { UploadDay } from './stats/upload-day.entity.js';
 import { Tier } from './tiers/tier.entity.js';
 import { User } from './users/user.entity.js';
 import { migrations } from './db/migrations/index.js';
 
-export const entities = [Tier, User, Image, ExpiringLink, LoginFailure, LoginKnownNetwork, AuditEvent];
+export const entities = [Tier, User, Image, ExpiringLink, LoginFailure, LoginKnownNetwork, AuditEvent, ImageTally, UploadDay];
 
 export interface OrmOptions {
   clientUrl: string;

@@ -19,6 +19,7 @@ import type { Background } from '../jobs/background.js';
 import type { JobHandlers, JobQueue } from '../jobs/job-queue.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../shared/logger.js';
+import { AdminStatsService } from '../stats/admin-stats.service.js';
 import { TierService } from '../tiers/tier.service.js';
 import type { User } from '../users/user.entity.js';
 import { UserService } from '../users/user.service.js';
@@ -54,6 +55,7 @@ export interface Services {
   images: ImageService;
   links: LinkService;
   audit: AuditService;
+  stats: AdminStatsService;
 }
 
 export interface Context {
@@ -108,6 +110,7 @@ export function createContext(deps: AppDeps, em: EntityManager, viewer: User | u
       images,
       links: new LinkService(em, images, deps.links, clock, audit, accessChanged),
       audit: new AuditService(em),
+      stats: new AdminStatsService(em, clock, deps.jobs),
     },
   };
 }

@@ -7,6 +7,7 @@ import { ImageConnectionResolver, ImageResolver } from '../images/image.resolver
 import { ExpiringLinkConnectionResolver, LinkResolver } from '../links/link.resolver.js';
 import { TierResolver } from '../tiers/tier.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
+import { AdminStatsResolver } from '../stats/admin-stats.resolver.js';
 import { NodeResolver } from './node.resolver.js';
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -14,7 +15,7 @@ let built: Promise<GraphQLSchema> | undefined;
 /** The schema is the same for every app in a process, so it is built once. */
 export function createSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [AuthResolver, TierResolver, UserResolver, ImageResolver, ImageConnectionResolver, LinkResolver, ExpiringLinkConnectionResolver, AuditResolver, NodeResolver],
+    resolvers: [AuthResolver, TierResolver, UserResolver, ImageResolver, ImageConnectionResolver, LinkResolver, ExpiringLinkConnectionResolver, AuditResolver, AdminStatsResolver, NodeResolver],
     authChecker,
     authMode: 'error',
     validate: false,

@@ -89,7 +89,7 @@ export class ThumbnailService {
     await this.files.writeThumbnails(image, made);
     this.generated += made.length;
     this.onGenerated(made.length);
-    if (!(await addStoredHeights(this.orm.em.fork(), image.id, missing))) {
+    if (!(await addStoredHeights(this.orm.em.fork(), image.id, made.map((t) => ({ height: t.height, bytes: t.data.length }))))) {
       // the image was deleted while its thumbnails were being made: its cleanup may already have run
       await this.files.removeThumbnails(image, missing);
       return new Map();

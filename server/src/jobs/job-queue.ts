@@ -175,6 +175,24 @@ export class JobQueue {
     return Object.fromEntries(queues.map((queue) => [queue.name, queue.queuedCount + queue.activeCount]));
   }
 
+  /**
+   * Jobs queued (created or waiting to retry), running and failed, by queue, counted now in pg-boss's
+   * job table (by its index of live states), not from the queue table's counts, which pg-boss refreshes
+   * only every minute.
+   */
+  async stateCounts(): Promise<Array<{ queue: string; queued: number; running: number; failed: number }>> {
+    const { rows } = await this.boss.getDb().executeSql(
+      `select name, count(*) filter (where state in ('created', 'retry'))::int as queued, count(*) filter (where state = 'active')::int as running,
+              count(*) filter (where state = 'failed')::int as failed
+         from pgboss.job where name = any($1::text[]) and state in ('created', 'retry', 'active', 'failed') group by name`,
+      [Object.values(QUEUE)],
+    );
+    const counted = new Map((rows as Array<{ name: string; queued: number; running: number; failed: number }>).map((row) => [row.name, row]));
+    return Object.values(QUEUE)
+      .sort()
+      .map((queue) => ({ queue, queued: counted.get(queue)?.queued ?? 0, running: counted.get(queue)?.running ?? 0, failed: counted.get(queue)?.failed ?? 0 }));
+  }
+
   /** Stops taking jobs and lets the running ones finish (up to `timeoutMs`), then closes the pool. */
   async stop(timeoutMs = 30_000): Promise<void> {
     await this.boss.stop({ graceful: this.working, timeout: timeoutMs, close: true });

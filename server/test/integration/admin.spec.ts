@@ -42,6 +42,7 @@ describe('admin operations need an admin', () => {
     deleteUser: () => ({ query: DELETE_USER, variables: { id: victim.id } }),
     adminImages: () => ({ query: `{ adminImages { totalCount nodes { id } } }` }),
     auditEvents: () => ({ query: `{ auditEvents { totalCount nodes { id action before after } } }` }),
+    adminStats: () => ({ query: `{ adminStats { totals { images users } topUsers { user { username } } } }` }),
   };
 
   it('lists every operation of the live schema that is not public', async () => {

@@ -6,6 +6,7 @@ import { Migration20261203000000_access_notifications } from './Migration2026120
 import { Migration20261204000000_expiring_links } from './Migration20261204000000_expiring_links.js';
 import { Migration20261205000000_original_location } from './Migration20261205000000_original_location.js';
 import { Migration20261210000000_audit_events } from './Migration20261210000000_audit_events.js';
+import { Migration20261211000000_admin_stats } from './Migration20261211000000_admin_stats.js';
 
 /** Every migration, in order. Listed by hand so the same list runs from sources (tests) and from dist. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   { name: 'Migration20261204000000_expiring_links', class: Migration20261204000000_expiring_links },
   { name: 'Migration20261205000000_original_location', class: Migration20261205000000_original_location },
   { name: 'Migration20261210000000_audit_events', class: Migration20261210000000_audit_events },
+  { name: 'Migration20261211000000_admin_stats', class: Migration20261211000000_admin_stats },
 ];
