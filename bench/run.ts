@@ -23,6 +23,7 @@ import { newResults, toMarkdown, toText } from './lib/report.ts';
 import { generatorNotes } from './lib/throughput.ts';
 import { pgVersion, plantThumbnails, seedImages } from './lib/seed.ts';
 import { LIST, listSection } from './sections/list.ts';
+import { adminStatsSection } from './sections/admin-stats.ts';
 import { linksAndLoginSection } from './sections/links-login.ts';
 import { managedLinksSection } from './sections/managed-links.ts';
 import { memorySection } from './sections/memory.ts';
@@ -187,6 +188,7 @@ async function main(): Promise<boolean> {
       ['5 links and login', () => linksAndLoginSection(ctx, listerImageId)],
       ['6 latency under uploads', () => underLoadSection(ctx)],
       ['14 managed links and stripped originals', () => managedLinksSection(ctx)],
+      ['17 admin dashboard statistics', () => adminStatsSection(ctx)],
     ];
     for (const [name, run] of sections) {
       if (only && !only.some((item) => name.split(' ')[0]!.split('-').includes(item))) continue;
