@@ -23,6 +23,7 @@ import { newResults, toMarkdown, toText } from './lib/report.ts';
 import { generatorNotes } from './lib/throughput.ts';
 import { pgVersion, plantThumbnails, seedImages } from './lib/seed.ts';
 import { LIST, listSection } from './sections/list.ts';
+import { adminStatsSection } from './sections/admin-stats.ts';
 import { linksAndLoginSection } from './sections/links-login.ts';
 import { managedLinksSection } from './sections/managed-links.ts';
 import { formatsSection } from './sections/formats.ts';
@@ -189,6 +190,7 @@ async function main(): Promise<boolean> {
       ['6 latency under uploads', () => underLoadSection(ctx)],
       ['14 managed links and stripped originals', () => managedLinksSection(ctx)],
       ['15 formats and placeholders', () => formatsSection(ctx)],
+      ['17 admin dashboard statistics', () => adminStatsSection(ctx)],
     ];
     for (const [name, run] of sections) {
       if (only && !only.some((item) => name.split(' ')[0]!.split('-').includes(item))) continue;

@@ -14,7 +14,8 @@ const int = (n: number): number => {
 /**
  * Fills `images` in SQL (never through uploads): `tableRows` rows, of which `listerImages` belong to
  * the listing user, interleaved with the filler users' rows in the heap as in a multi-tenant table.
- * Every row claims both thumbnail heights are stored, so the background sync leaves them alone.
+ * Every row claims both thumbnail heights are stored (with the sizes of a 12 MP photo's), so the
+ * background sync leaves them alone; the triggers on `images` count them for the dashboard as they land.
  */
 export async function seedImages(pgUrl: string, listerId: string, s: BenchSettings): Promise<{ seconds: number }> {
   const started = performance.now();
@@ -30,13 +31,13 @@ export async function seedImages(pgUrl: string, listerId: string, s: BenchSettin
       [TIERS.basic],
     );
     await client.query(
-      `insert into images (id, owner_id, filename, format, width, height, bytes, created_at, stored_heights, placeholder_hash, placeholder_data_url, placeholder_color, location_stripped)
+      `insert into images (id, owner_id, filename, format, width, height, bytes, created_at, stored_heights, placeholder_hash, placeholder_data_url, placeholder_color, location_stripped, thumbnail_sizes)
        select md5('bench-image-' || g)::uuid,
               case when g % ${step} = 0 and g / ${step} <= ${int(s.listerImages)} then $1::uuid
                    else md5('bench-filler-' || (1 + g % ${int(s.fillerUsers)}))::uuid end,
               'seed-' || g || '.jpg', 'JPEG', 4000, 3000, 4500000,
               timestamptz '2024-01-01' + g * interval '17 seconds' + (g % 997) * interval '1 millisecond',
-              '{200,400}', $2, $3, $4, true
+              '{200,400}', $2, $3, $4, true, '{19000,67000}'
          from generate_series(1, ${int(s.tableRows)}) g`,
       // a placeholder of the size uploads get (the bench photo's), so a list reads what it reads in use;
       // stripped like uploads, so no backfill job runs through them during a measurement

@@ -3,16 +3,19 @@ import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { AccessToken } from './auth/access-token.entity.js';
+import { AuditEvent } from './audit/audit-event.entity.js';
 import { LoginFailure, LoginKnownNetwork } from './auth/login-failure.entity.js';
 import { RevokedSession } from './auth/revoked-session.entity.js';
 import { Image } from './images/image.entity.js';
 import { ExpiringLink } from './links/expiring-link.entity.js';
 import type { Logger } from './shared/logger.js';
+import { ImageTally } from './stats/image-tally.entity.js';
+import { UploadDay } from './stats/upload-day.entity.js';
 import { Tier } from './tiers/tier.entity.js';
 import { User } from './users/user.entity.js';
 import { migrations } from './db/migrations/index.js';
 
-export const entities = [Tier, User, Image, ExpiringLink, LoginFailure, LoginKnownNetwork, AccessToken, RevokedSession];
+export const entities = [Tier, User, Image, ExpiringLink, LoginFailure, LoginKnownNetwork, AccessToken, RevokedSession, AuditEvent, ImageTally, UploadDay];
 
 export interface OrmOptions {
   clientUrl: string;

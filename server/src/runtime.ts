@@ -1,5 +1,7 @@
 import { tmpdir } from 'node:os';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { AuditTrail } from './audit/audit-trail.js';
+import { AuditService } from './audit/audit.service.js';
 import { AuthTokens } from './auth/auth-token.js';
 import { Authenticator } from './auth/authenticator.js';
 import { CredentialCache } from './auth/credential-cache.js';
@@ -80,7 +82,7 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
     try {
       admin = await underStartupLock(startup, async () => {
         await migrate(startup);
-        return ensureAdmin(startup.em.fork(), config.admin, logger);
+        return ensureAdmin(startup.em.fork(), config.admin, logger, AuditTrail.system(clock));
       });
     } finally {
       await startup.close(true);
@@ -132,6 +134,10 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
       },
       placeholderBackfill: async () => {
         await placeholders.backfill(Date.now() + 20 * 60_000, config.jobsBatchSize);
+      },
+      auditPrune: async () => {
+        const deleted = await AuditService.prune(jobsEm.fork(), clock, config.auditRetentionDays);
+        if (deleted > 0) logger.info({ deleted }, 'pruned audit events past their retention');
       },
       locationBackfill: async () => {
         // well inside the queue's 30-minute expiry; the next run goes on where this one stopped

@@ -325,6 +325,38 @@ describe('buildQuery: images', () => {
   });
 });
 
+describe('buildQuery: audit events', () => {
+  const event = { id: 'e1', occurredAt: stamps.createdAt, actorId: 'u1', actorName: 'ada', action: 'TIER_UPDATE', targetType: 'TIER', targetId: 't1' };
+  const answer = { ...event, before: { thumbnailHeights: [100] }, after: { thumbnailHeights: [100, 200] }, requestId: 'r1', clientAddress: '127.0.0.1' };
+
+  test('GET_LIST reads auditEvents newest first by default, with only AuditEventFilter’s fields', async () => {
+    const result = buildQuery('GET_LIST', 'auditEvents', {
+      pagination: { page: 1, perPage: 25 },
+      sort: { field: 'occurredAt', order: 'DESC' },
+      filter: { action: 'TIER_UPDATE', from: '2024-05-01T00:00:00.000Z', before: 'x' },
+    });
+    expect(result.variables).toEqual({ offset: 0, limit: 25, sort: { field: 'OCCURRED_AT', order: 'DESC' }, filter: { action: 'TIER_UPDATE', from: '2024-05-01T00:00:00.000Z' } });
+    const response = await serve(result, { auditEvents: { nodes: [answer], totalCount: 1 } });
+    expect(result.parseResponse(response)).toEqual({ data: [answer], total: 1 });
+  });
+
+  test('GET_MANY_REFERENCE is a record’s history: its id as targetId, its kind as targetType', async () => {
+    const result = buildQuery('GET_MANY_REFERENCE', 'auditEvents', {
+      target: 'targetId',
+      id: 't1',
+      filter: { targetType: 'TIER' },
+      pagination: { page: 1, perPage: 10 },
+      sort: { field: 'occurredAt', order: 'DESC' },
+    });
+    expect(result.variables).toMatchObject({ limit: 10, filter: { targetType: 'TIER', targetId: 't1' } });
+    await serve(result, { auditEvents: { nodes: [answer], totalCount: 1 } });
+  });
+
+  test('nothing writes an event: create, update and delete are refused', () => {
+    for (const verb of ['CREATE', 'UPDATE', 'DELETE', 'DELETE_MANY']) expect(() => buildQuery(verb, 'auditEvents', { id: 'e1', ids: ['e1'], data: {} })).toThrow(/not supported/);
+  });
+});
+
 describe('buildQuery: what the app does not map', () => {
   test.each(['tiers', 'users', 'images'])('UPDATE_MANY on %s is refused by name', (resource) => {
     expect(() => buildQuery('UPDATE_MANY', resource, { ids: ['1'], data: {} })).toThrow(

@@ -2,6 +2,7 @@ import type { DocumentNode } from 'graphql';
 import { parse } from 'graphql';
 import type { BuildQueryResult } from 'ra-data-graphql';
 import {
+  AuditEventsQuery,
   CreateTierMutation,
   CreateUserMutation,
   DeleteTierMutation,
@@ -78,6 +79,14 @@ const RESOURCES: Record<string, ResourceOperations> = {
     sortFields: { createdAt: 'CREATED_AT', bytes: 'BYTES', filename: 'FILENAME' },
     filter: (f) => pick(f, ['q', 'ownerId', 'ids']),
     toRecord: (image) => ({ ...image, ownerId: image.owner?.id, thumbnailUrl: image.thumbnails?.[0]?.url ?? null, placeholderColor: image.placeholder?.dominantColor ?? null }),
+  },
+  // read only: the API has no way to change an event
+  auditEvents: {
+    list: AuditEventsQuery,
+    listField: 'auditEvents',
+    sortFields: { occurredAt: 'OCCURRED_AT', action: 'ACTION' },
+    filter: (f) => pick(f, ['actorId', 'targetType', 'targetId', 'action', 'from', 'to']),
+    toRecord: (event) => ({ ...event }),
   },
 };
 

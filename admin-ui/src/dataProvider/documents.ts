@@ -184,6 +184,77 @@ export const RotateImageLinksMutation = graphql(`
   }
 `);
 
+export const AuditEventsQuery = graphql(`
+  query AuditEvents($offset: Int, $limit: Int, $sort: AuditEventSort, $filter: AuditEventFilter) {
+    auditEvents(offset: $offset, limit: $limit, sort: $sort, filter: $filter) {
+      nodes {
+        id
+        occurredAt
+        actorId
+        actorName
+        action
+        targetType
+        targetId
+        before
+        after
+        requestId
+        clientAddress
+      }
+      totalCount
+    }
+  }
+`);
+
+export const AdminStatsQuery = graphql(`
+  query AdminStats {
+    adminStats {
+      generatedAt
+      totals {
+        images
+        originalBytes
+        thumbnailBytes
+        users
+      }
+      uploadsPerDay {
+        day
+        images
+        bytes
+      }
+      tiers {
+        tier {
+          id
+          name
+          thumbnailHeights
+        }
+        users
+        images
+        originalBytes
+        thumbnailBytes
+        imagesOutOfStep
+      }
+      jobs {
+        queued
+        running
+        failed
+        queues {
+          queue
+          queued
+          running
+          failed
+        }
+      }
+      topUsers {
+        user {
+          id
+          username
+        }
+        images
+        bytes
+      }
+    }
+  }
+`);
+
 export const LoginMutation = graphql(`
   mutation Login($username: String!, $password: String!) {
     login(username: $username, password: $password) {

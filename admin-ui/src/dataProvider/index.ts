@@ -5,6 +5,7 @@ import { getToken } from '../authProvider';
 import { buildQuery } from './buildQuery';
 import { toHttpError } from './errors';
 import { withLinkMethods } from './links';
+import { withStats } from './stats';
 import type { AppDataProvider } from './methods';
 
 const authLink = setContext((_, { headers }) => {
@@ -30,7 +31,7 @@ const graphQLProvider = buildGraphQLProvider({
  * ra-data-graphql's provider with the app's link methods, decorated so errors reach react-admin in the
  * shape it acts on.
  */
-export const dataProvider: AppDataProvider = new Proxy(withLinkMethods(graphQLProvider, client), {
+export const dataProvider: AppDataProvider = new Proxy(withStats(withLinkMethods(graphQLProvider, client), client), {
   get(target, property, receiver) {
     const value = Reflect.get(target, property, receiver);
     if (typeof value !== 'function') return value;

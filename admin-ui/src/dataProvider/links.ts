@@ -2,7 +2,7 @@ import type { ApolloClient } from '@apollo/client';
 import type { DataProvider, GetManyReferenceParams, GetManyReferenceResult } from 'react-admin';
 import { ExpiringLinksQuery, RevokeExpiringLinkMutation, RotateImageLinksMutation } from './documents';
 import { fromApolloError } from './errors';
-import { EXPIRING_LINKS, type AppDataProvider, type ExpiringLinkRecord } from './methods';
+import { EXPIRING_LINKS, type ExpiringLinkRecord, type LinkMethods } from './methods';
 
 const MAX_FIRST = 100;
 
@@ -40,7 +40,7 @@ export async function pageByCursor(
  * Decorates the CRUD provider: expiring links are read by cursor (their server list has no offset, so
  * buildQuery cannot map them), and revoke and rotate become methods of their own.
  */
-export function withLinkMethods(provider: DataProvider, client: ApolloClient<object>): AppDataProvider {
+export function withLinkMethods(provider: DataProvider, client: ApolloClient<object>): DataProvider & LinkMethods {
   const send = async <T>(operation: () => Promise<T>): Promise<T> => {
     try {
       return await operation();

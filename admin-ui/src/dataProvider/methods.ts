@@ -1,5 +1,5 @@
 import type { DataProvider } from 'react-admin';
-import type { ExpiringLinksQuery } from '../gql/graphql';
+import type { AdminStatsQuery, ExpiringLinksQuery } from '../gql/graphql';
 
 // Types and names only: the login page imports this (through lazy.ts) and must not pull in the
 // GraphQL documents or Apollo Client.
@@ -14,7 +14,14 @@ export interface LinkMethods {
   rotateImageLinks(imageId: string): Promise<{ id: string }>;
 }
 
-export type AppDataProvider = DataProvider & LinkMethods;
+export type AdminStatsRecord = AdminStatsQuery['adminStats'];
+
+/** The dashboard's one query. */
+export interface StatsMethods {
+  adminStats(): Promise<AdminStatsRecord>;
+}
+
+export type AppDataProvider = DataProvider & LinkMethods & StatsMethods;
 
 /** The resource under which react-admin reads expiring links (a ReferenceManyField's reference). */
 export const EXPIRING_LINKS = 'expiringLinks';
@@ -22,6 +29,11 @@ export const EXPIRING_LINKS = 'expiringLinks';
 const CRUD_METHODS = ['getList', 'getOne', 'getMany', 'getManyReference', 'create', 'update', 'updateMany', 'delete', 'deleteMany'] as const;
 // a Record, so that a method added to LinkMethods but not named here fails the type check
 const LINK_METHODS: Record<keyof LinkMethods, true> = { revokeExpiringLink: true, rotateImageLinks: true };
+const STATS_METHODS: Record<keyof StatsMethods, true> = { adminStats: true };
 
 /** Every method of the app's data provider. */
-export const METHODS: ReadonlyArray<keyof AppDataProvider> = [...CRUD_METHODS, ...(Object.keys(LINK_METHODS) as Array<keyof LinkMethods>)];
+export const METHODS: ReadonlyArray<keyof AppDataProvider> = [
+  ...CRUD_METHODS,
+  ...(Object.keys(LINK_METHODS) as Array<keyof LinkMethods>),
+  ...(Object.keys(STATS_METHODS) as Array<keyof StatsMethods>),
+];

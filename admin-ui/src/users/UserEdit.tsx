@@ -1,11 +1,19 @@
-import { Edit } from 'react-admin';
+import { Edit, TabbedForm } from 'react-admin';
+import { AuditHistory } from '../audit/AuditHistory';
 import { ActiveLinks } from '../links/ActiveLinks';
-import { UserForm } from './UserForm';
+import { UserInputs } from './UserForm';
 
 export default function UserEdit() {
   return (
     <Edit mutationMode="pessimistic" transform={({ password, ...rest }: Record<string, unknown>) => (password ? { ...rest, password } : rest)}>
-      <UserForm creating={false} />
+      <TabbedForm>
+        <TabbedForm.Tab label="Details">
+          <UserInputs creating={false} />
+        </TabbedForm.Tab>
+        <TabbedForm.Tab label="History" path="history">
+          <AuditHistory targetType="USER" />
+        </TabbedForm.Tab>
+      </TabbedForm>
       <ActiveLinks />
     </Edit>
   );

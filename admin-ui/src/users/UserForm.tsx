@@ -2,10 +2,10 @@ import { BooleanInput, PasswordInput, ReferenceInput, required, SelectInput, Sim
 
 const username = [required(), maxLength(64), regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'Letters, digits and . _ @ -, starting with a letter or digit')];
 
-/** `creating`: the password is required; on edit an empty one keeps the current password. */
-export function UserForm({ creating }: { creating: boolean }) {
+/** A user's inputs. `creating`: the password is required; on edit an empty one keeps the current password. */
+export function UserInputs({ creating }: { creating: boolean }) {
   return (
-    <SimpleForm>
+    <>
       <TextInput source="username" validate={username} />
       <PasswordInput
         source="password"
@@ -17,6 +17,14 @@ export function UserForm({ creating }: { creating: boolean }) {
         <SelectInput optionText="name" label="Tier" validate={required()} />
       </ReferenceInput>
       <BooleanInput source="isAdmin" label="Admin" />
+    </>
+  );
+}
+
+export function UserForm({ creating }: { creating: boolean }) {
+  return (
+    <SimpleForm>
+      <UserInputs creating={creating} />
     </SimpleForm>
   );
 }

@@ -46,7 +46,9 @@ describe('the admin app in a real browser', () => {
 
   it('logs an admin in and keeps the session across a reload', async () => {
     await logIn(server.adminUsername, server.adminPassword);
-    await page.waitForURL(/#\/tiers/);
+    // the dashboard is the first page after login
+    await page.getByTestId('total-images').waitFor();
+    await page.goto(`${server.url}/admin/#/tiers`);
     await page.getByRole('cell', { name: 'Enterprise' }).first().waitFor();
     expect(session.scripts.some((path) => path.includes('/dataProvider-'))).toBe(true);
     await page.reload();

@@ -122,6 +122,8 @@ export const EnvSchema = z
     ORPHAN_GRACE_SECONDS: integer(300, 30 * 24 * 3600).default(3600),
     /** Days an expiring link is kept after it expired or was revoked (still listed with includeExpired), then deleted by a daily job. */
     LINK_RETENTION_DAYS: integer(0, 3650).default(30),
+    /** Days an audit event is kept, then deleted by a daily job. */
+    AUDIT_RETENTION_DAYS: integer(1, 3650).default(365),
     /**
      * `strip` (the default) removes the place a photo was taken at from every original as it is stored:
      * the EXIF GPS directory, XMP and IPTC location fields; pixels and all other metadata stay as they

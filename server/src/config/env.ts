@@ -79,6 +79,8 @@ export interface Config {
   orphanGraceSeconds: number;
   /** Expired or revoked expiring links are deleted this many days later. */
   linkRetentionDays: number;
+  /** Audit events are deleted this many days after they were written. */
+  auditRetentionDays: number;
   /** Whether originals lose their location metadata when stored (ORIGINAL_LOCATION). */
   originalLocation: 'strip' | 'keep';
   adminUiDir: string;
@@ -164,6 +166,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jobsBatchSize: env.JOBS_BATCH_SIZE,
     orphanGraceSeconds: env.ORPHAN_GRACE_SECONDS,
     linkRetentionDays: env.LINK_RETENTION_DAYS,
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     originalLocation: env.ORIGINAL_LOCATION,
     storageMinFreeBytes: env.STORAGE_MIN_FREE_BYTES,
     adminUiDir: resolve(env.ADMIN_UI_DIR),

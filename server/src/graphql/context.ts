@@ -1,6 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { AccessTokenService } from '../auth/access-token.service.js';
+import { AuditTrail } from '../audit/audit-trail.js';
+import { AuditService } from '../audit/audit.service.js';
 import type { AuthTokens } from '../auth/auth-token.js';
 import { AuthService } from '../auth/auth.service.js';
 import type { Authentication, Authenticator, Credential } from '../auth/authenticator.js';
@@ -21,10 +23,12 @@ import type { Background } from '../jobs/background.js';
 import type { JobHandlers, JobQueue } from '../jobs/job-queue.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../shared/logger.js';
+import { AdminStatsService } from '../stats/admin-stats.service.js';
 import { TierService } from '../tiers/tier.service.js';
 import type { User } from '../users/user.entity.js';
 import { UserService } from '../users/user.service.js';
 import { UnauthenticatedError, type InvalidCredentialError } from '../shared/errors.js';
+import { currentRequestId } from '../shared/request-scope.js';
 
 /** What lives as long as the process: built once at start and shared by every request. */
 export interface AppDeps {
@@ -61,6 +65,8 @@ export interface Services {
   images: ImageService;
   links: LinkService;
   placeholders: Placeholders;
+  audit: AuditService;
+  stats: AdminStatsService;
 }
 
 export interface Context {
@@ -116,7 +122,10 @@ export function createContext(deps: AppDeps, em: EntityManager, auth: Authentica
     },
     accessChanged,
   );
-  const tiers = new TierService(em, clock, deps.background, accessChanged);
+  // the request's id and address are fixed now: the context is made inside the request's scope
+  const viewer = auth.viewer;
+  const audit = new AuditTrail(clock, { id: viewer?.id ?? 'anonymous', name: viewer?.username, requestId: currentRequestId(), clientAddress });
+  const tiers = new TierService(em, clock, deps.background, audit, accessChanged);
   return {
     em,
     viewer: auth.viewer,
@@ -129,10 +138,12 @@ export function createContext(deps: AppDeps, em: EntityManager, auth: Authentica
       auth: new AuthService(em, deps.tokens, new LoginThrottle(em, clock, config.loginThrottle), credentials, clock),
       accessTokens: new AccessTokenService(em, clock, credentials),
       tiers,
-      users: new UserService(em, clock, deps.background, accessChanged, (userId) => credentials.forget({ kind: 'user', id: userId })),
+      users: new UserService(em, clock, deps.background, audit, accessChanged, (userId) => credentials.forget({ kind: 'user', id: userId })),
       images,
-      links: new LinkService(em, images, deps.links, clock, accessChanged),
+      links: new LinkService(em, images, deps.links, clock, audit, accessChanged),
       placeholders: deps.placeholders,
+      audit: new AuditService(em),
+      stats: new AdminStatsService(em, clock, deps.jobs),
     },
   };
 }

@@ -103,8 +103,9 @@ describe('the default limits', () => {
     const documents = adminDocuments();
     expect(Object.keys(documents).sort()).toEqual(
       [
-        'AdminImages', 'CreateTier', 'CreateUser', 'DeleteTier', 'DeleteUser', 'ExpiringLinks', 'Login', 'RevokeExpiringLink', 'RotateImageLinks',
-        'Tier', 'Tiers', 'UpdateTier', 'UpdateUser', 'User', 'Users',
+        ...['AdminImages', 'CreateTier', 'CreateUser', 'DeleteTier', 'DeleteUser', 'Login', 'Tier', 'Tiers', 'UpdateTier', 'UpdateUser', 'User', 'Users'],
+        ...['ExpiringLinks', 'RevokeExpiringLink', 'RotateImageLinks'],
+        ...['AuditEvents', 'AdminStats'],
       ].sort(),
     );
     for (const [name, source] of Object.entries(documents)) expect(check(source, DEFAULTS), name).toEqual([]);

@@ -2,11 +2,13 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker.js';
 import { AccessTokenResolver } from '../auth/access-token.resolver.js';
+import { AuditResolver } from '../audit/audit.resolver.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { ImageConnectionResolver, ImageResolver, ThumbnailResolver } from '../images/image.resolver.js';
 import { ExpiringLinkConnectionResolver, LinkResolver } from '../links/link.resolver.js';
 import { TierResolver } from '../tiers/tier.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
+import { AdminStatsResolver } from '../stats/admin-stats.resolver.js';
 import { NodeResolver } from './node.resolver.js';
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -24,6 +26,8 @@ export function createSchema(): Promise<GraphQLSchema> {
       ThumbnailResolver,
       LinkResolver,
       ExpiringLinkConnectionResolver,
+      AuditResolver,
+      AdminStatsResolver,
       NodeResolver,
     ],
     authChecker,

@@ -2,6 +2,7 @@ import { ArrayType } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { accessTrigger } from '../db/access-triggers.js';
+import { TALLY_TRIGGERS } from '../db/tally-triggers.js';
 import { Node } from '../shared/relay.js';
 import type { PlaceholderData } from './placeholder.js';
 import { User } from '../users/user.entity.js';
@@ -21,7 +22,11 @@ registerEnumType(ImageFormat, {
 @ObjectType({ simpleResolvers: true, implements: Node, description: 'An uploaded image. Its links depend on the owner’s current tier.' })
 @Entity({
   tableName: 'images',
-  triggers: [accessTrigger('access_deleted', 'image', ['delete']), accessTrigger('access_links_rotated', 'image', ['update'], 'old.link_version is distinct from new.link_version')],
+  triggers: [
+    accessTrigger('access_deleted', 'image', ['delete']),
+    accessTrigger('access_links_rotated', 'image', ['update'], 'old.link_version is distinct from new.link_version'),
+    ...TALLY_TRIGGERS,
+  ],
 })
 // serves the keyset-paginated list: an owner's images, newest first, ties broken by id
 @Index({
@@ -74,6 +79,10 @@ export class Image {
   /** Heights whose thumbnail files are written; not in the API. Changed by SQL, never by a stale entity. */
   @Property({ type: new ArrayType<number>((value) => Number(value)), columnType: 'int[]', defaultRaw: `'{}'`, lazy: true })
   storedHeights: number[] = [];
+
+  /** Bytes of each stored thumbnail, in the order of `storedHeights`; kept in step with it by the same SQL. Not in the API. */
+  @Property({ type: new ArrayType<number>((value) => Number(value)), columnType: 'int[]', defaultRaw: `'{}'`, lazy: true })
+  thumbnailSizes: number[] = [];
 
   /** Part of every permanent link's signed payload: bumping it (rotateImageLinks) makes the old URLs invalid. */
   @Property({ type: 'integer', default: 0 })

@@ -106,7 +106,10 @@ export class ImageService {
     image.bytes = strippedBytes ?? file.bytes;
     image.locationStripped = stripLocation;
     image.createdAt = this.clock.now();
-    image.storedHeights = thumbnails.map((thumbnail) => thumbnail.height);
+    // side by side, ascending by height: what exists and how big it is (the dashboard's thumbnail bytes)
+    const stored = [...thumbnails].sort((a, b) => a.height - b.height);
+    image.storedHeights = stored.map((thumbnail) => thumbnail.height);
+    image.thumbnailSizes = stored.map((thumbnail) => thumbnail.data.length);
     image.setPlaceholder(placeholder);
     await this.files.writeThumbnails(image, thumbnails);
     for (const variant of made.variants) await this.files.writeVariant(image, variant.height, variant.format, variant.data);

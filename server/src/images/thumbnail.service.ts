@@ -126,7 +126,7 @@ export class ThumbnailService {
     for (const variant of variants) await this.files.writeVariant(image, variant.height, variant.format, variant.data);
     this.generated += made.length;
     this.onGenerated(made.length);
-    if (!(await addStoredHeights(this.orm.em.fork(), image.id, missing))) {
+    if (!(await addStoredHeights(this.orm.em.fork(), image.id, made.map((t) => ({ height: t.height, bytes: t.data.length }))))) {
       // the image was deleted while its thumbnails were being made: its cleanup may already have run
       await this.files.removeThumbnails(image, missing);
       return new Map();

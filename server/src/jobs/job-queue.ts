@@ -23,18 +23,30 @@ export interface JobHandlers {
   orphanSweep(): Promise<void>;
   /** Deletes expiring links that expired or were revoked longer ago than the retention period. */
   linkPrune(): Promise<void>;
+  /** Deletes audit events older than AUDIT_RETENTION_DAYS. */
+  auditPrune(): Promise<void>;
   /** Strips the location from originals stored before stripping was on (see LocationBackfill). */
   locationBackfill(): Promise<void>;
   /** Makes the placeholders of images stored before placeholders (see Placeholders). */
   placeholderBackfill(): Promise<void>;
 }
 
-export const QUEUE = { thumbnailSync: 'thumbnail-sync', fileCleanup: 'file-cleanup', orphanSweep: 'orphan-sweep', linkPrune: 'link-prune', locationBackfill: 'location-backfill', placeholderBackfill: 'placeholder-backfill' } as const;
+export const QUEUE = {
+  thumbnailSync: 'thumbnail-sync',
+  fileCleanup: 'file-cleanup',
+  orphanSweep: 'orphan-sweep',
+  linkPrune: 'link-prune',
+  auditPrune: 'audit-prune',
+  locationBackfill: 'location-backfill',
+  placeholderBackfill: 'placeholder-backfill',
+} as const;
 
 /** Hourly, off the full hour when every other cron job in the world runs. */
 export const ORPHAN_SWEEP_CRON = '23 * * * *';
 /** Daily, at a quiet hour. */
 export const LINK_PRUNE_CRON = '41 3 * * *';
+/** Daily, at a quiet hour, apart from the link prune. */
+export const AUDIT_PRUNE_CRON = '47 3 * * *';
 /** Hourly: after the first run it finds nothing, unless originals were stored while ORIGINAL_LOCATION was `keep`. */
 export const LOCATION_BACKFILL_CRON = '53 * * * *';
 /** Hourly, like the location backfill: after its first run it finds nothing. */
@@ -44,6 +56,7 @@ export const PLACEHOLDER_BACKFILL_CRON = '47 * * * *';
 const MAINTENANCE = [
   { queue: QUEUE.orphanSweep, cron: ORPHAN_SWEEP_CRON, handler: 'orphanSweep' },
   { queue: QUEUE.linkPrune, cron: LINK_PRUNE_CRON, handler: 'linkPrune' },
+  { queue: QUEUE.auditPrune, cron: AUDIT_PRUNE_CRON, handler: 'auditPrune' },
   { queue: QUEUE.locationBackfill, cron: LOCATION_BACKFILL_CRON, handler: 'locationBackfill' },
   { queue: QUEUE.placeholderBackfill, cron: PLACEHOLDER_BACKFILL_CRON, handler: 'placeholderBackfill' },
 ] as const;
@@ -119,6 +132,11 @@ export class JobQueue {
     await this.boss.send(QUEUE.linkPrune, null);
   }
 
+  /** Queues one prune of old audit events now, besides the daily one. */
+  async pruneAudit(): Promise<void> {
+    await this.boss.send(QUEUE.auditPrune, null);
+  }
+
   /** Queues one location backfill now, besides the hourly one (at start, so upgraded stores are done soon). */
   async backfillLocation(): Promise<void> {
     await this.boss.send(QUEUE.locationBackfill, null);
@@ -173,6 +191,24 @@ export class JobQueue {
   async depth(): Promise<Record<string, number>> {
     const queues = await this.boss.getQueues(Object.values(QUEUE));
     return Object.fromEntries(queues.map((queue) => [queue.name, queue.queuedCount + queue.activeCount]));
+  }
+
+  /**
+   * Jobs queued (created or waiting to retry), running and failed, by queue, counted now in pg-boss's
+   * job table (by its index of live states), not from the queue table's counts, which pg-boss refreshes
+   * only every minute.
+   */
+  async stateCounts(): Promise<Array<{ queue: string; queued: number; running: number; failed: number }>> {
+    const { rows } = await this.boss.getDb().executeSql(
+      `select name, count(*) filter (where state in ('created', 'retry'))::int as queued, count(*) filter (where state = 'active')::int as running,
+              count(*) filter (where state = 'failed')::int as failed
+         from pgboss.job where name = any($1::text[]) and state in ('created', 'retry', 'active', 'failed') group by name`,
+      [Object.values(QUEUE)],
+    );
+    const counted = new Map((rows as Array<{ name: string; queued: number; running: number; failed: number }>).map((row) => [row.name, row]));
+    return Object.values(QUEUE)
+      .sort()
+      .map((queue) => ({ queue, queued: counted.get(queue)?.queued ?? 0, running: counted.get(queue)?.running ?? 0, failed: counted.get(queue)?.failed ?? 0 }));
   }
 
   /** Stops taking jobs and lets the running ones finish (up to `timeoutMs`), then closes the pool. */

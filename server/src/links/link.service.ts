@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { AuditAction, AuditTargetType } from '../audit/audit-actions.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
 import { decodeCursor, encodeCursor } from '../images/cursor.js';
 import { Image } from '../images/image.entity.js';
 import type { ImageService } from '../images/image.service.js';
@@ -38,6 +40,8 @@ export class LinkService {
     private readonly images: ImageService,
     private readonly urls: LinkUrls,
     private readonly clock: Clock,
+    /** Records what admins do to other users' links, in the transaction that does it. */
+    private readonly audit: AuditTrail,
     /** Told of committed changes to what links grant, so this process's links follow at once. */
     private readonly accessChanged: (change: AccessChange) => void = () => {},
   ) {}
@@ -102,15 +106,20 @@ export class LinkService {
     };
   }
 
-  /** Stops the link at once; revoking a revoked link answers it unchanged. */
+  /**
+   * Stops the link at once; revoking a revoked link answers it unchanged. An admin revoking another
+   * user's link is audited (also when it was revoked already: the admin still acted).
+   */
   async revoke(viewer: User, id: string): Promise<ExpiringLink> {
     const link = isUuid(id) ? await this.em.findOne(ExpiringLink, viewer.isAdmin ? { id } : { id, owner: viewer.id }, { populate: ['image.owner.tier'] }) : null;
     if (!link) throw new NotFoundError('Expiring link');
-    if (link.revokedAt === null) {
-      link.revokedAt = this.clock.now();
-      await this.em.flush();
-      this.accessChanged({ kind: 'link', id: link.id });
-    }
+    const revokedBefore = link.revokedAt;
+    if (link.revokedAt === null) link.revokedAt = this.clock.now();
+    const target = { type: AuditTargetType.EXPIRING_LINK, id: link.id };
+    const changes = revokedBefore === null ? { before: { revokedAt: null }, after: { revokedAt: link.revokedAt.toISOString() } } : { before: {}, after: {} };
+    this.audit.recordForOwner(this.em, link.owner.id, { action: AuditAction.EXPIRING_LINK_REVOKE, target, ...changes });
+    await this.em.flush();
+    if (revokedBefore === null) this.accessChanged({ kind: 'link', id: link.id });
     return link;
   }
 
@@ -120,9 +129,14 @@ export class LinkService {
       ? isUuid(imageId) ? await this.em.findOne(Image, { id: imageId }, { populate: ['owner.tier'] }) : null
       : await this.images.get(viewer, imageId);
     if (!image) throw new NotFoundError('Image');
-    // in SQL, so two rotations at once both count and neither undoes the other
-    const [row] = await this.em.getConnection().execute<Array<{ link_version: number }>>('update images set link_version = link_version + 1 where id = ? returning link_version', [image.id]);
-    if (!row) throw new NotFoundError('Image');
+    const row = await this.em.transactional(async (tx) => {
+      // in SQL, so two rotations at once both count and neither undoes the other
+      const [updated] = await tx.execute<Array<{ link_version: number }>>('update images set link_version = link_version + 1 where id = ? returning link_version', [image.id]);
+      if (!updated) throw new NotFoundError('Image');
+      const target = { type: AuditTargetType.IMAGE, id: image.id };
+      this.audit.recordForOwner(tx, image.owner.id, { action: AuditAction.IMAGE_ROTATE_LINKS, target, before: { linkVersion: updated.link_version - 1 }, after: { linkVersion: updated.link_version } });
+      return updated;
+    });
     // what the database holds now; not a change for the next flush to write
     this.em.getUnitOfWork().getOriginalEntityData(image)!.linkVersion = row.link_version;
     image.linkVersion = row.link_version;

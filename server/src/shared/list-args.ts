@@ -12,7 +12,7 @@ export const MAX_PAGE_SIZE = 100;
 /** Offset paging for the admin lists (react-admin pages by number). */
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { nullable: true, defaultValue: 0, description: 'Rows to skip.' })
+  @Field(() => Int, { nullable: true, defaultValue: 0, description: 'Rows to skip: (page - 1) × limit.' })
   offset: number = 0;
 
   @Field(() => Int, { nullable: true, defaultValue: 25, description: `At most ${MAX_PAGE_SIZE}.` })

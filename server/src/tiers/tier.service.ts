@@ -1,5 +1,7 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditAction, AuditTargetType } from '../audit/audit-actions.js';
+import { changedFields, type AuditTrail } from '../audit/audit-trail.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { checkPage, escapeLike, SortOrder } from '../shared/list-args.js';
 import type { Background } from '../jobs/background.js';
@@ -16,6 +18,8 @@ export class TierService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly background: Pick<Background, 'syncThumbnails'>,
+    /** Records each change in the transaction that makes it. */
+    private readonly audit: AuditTrail,
     /** Told of committed changes to what links grant, so this process's links follow at once. */
     private readonly accessChanged: (change: AccessChange) => void = () => {},
   ) {}
@@ -49,6 +53,7 @@ export class TierService {
     tier.originalLink = input.originalLink ?? false;
     tier.expiringLinks = input.expiringLinks ?? false;
     tier.createdAt = tier.updatedAt = this.clock.now();
+    this.audit.record(this.em, { action: AuditAction.TIER_CREATE, target: { type: AuditTargetType.TIER, id: tier.id }, after: auditedFields(tier) });
     await this.save(tier);
     return tier;
   }
@@ -56,12 +61,14 @@ export class TierService {
   /** Changes apply to every user on the tier at once: their lists and links follow the new rules. */
   async update(id: string, input: UpdateTierInput): Promise<Tier> {
     const tier = await this.get(id);
+    const before = auditedFields(tier);
     const heightsBefore = tier.thumbnailHeights.join();
     if (input.name != null) tier.name = checkTierName(input.name);
     if (input.thumbnailHeights != null) tier.thumbnailHeights = checkThumbnailHeights(input.thumbnailHeights);
     if (input.originalLink != null) tier.originalLink = input.originalLink;
     if (input.expiringLinks != null) tier.expiringLinks = input.expiringLinks;
     tier.updatedAt = this.clock.now();
+    this.audit.record(this.em, { action: AuditAction.TIER_UPDATE, target: { type: AuditTargetType.TIER, id: tier.id }, ...changedFields(before, auditedFields(tier)) });
     await this.save(tier);
     this.accessChanged({ kind: 'tier', id: tier.id });
     // added heights are made and removed ones deleted for the tier's images, away from the request
@@ -76,8 +83,11 @@ export class TierService {
     if (users > 0) {
       throw new ConflictError(`The tier ${tier.name} still has ${users} user${users === 1 ? '' : 's'}; move them first`, { reason: 'TIER_IN_USE' });
     }
+    this.audit.record(this.em, { action: AuditAction.TIER_DELETE, target: { type: AuditTargetType.TIER, id: tier.id }, before: auditedFields(tier) });
     // the foreign key refuses the delete if a user joined the tier since the count
     await this.em.remove(tier).flush().catch((error) => {
+      // nothing of the failed delete may reach a later flush in this request, its audit event least of all
+      this.em.clear();
       throw error?.code === '23503' || /foreign key/i.test(String(error?.message)) ? new ConflictError(`The tier ${tier.name} still has users`, { reason: 'TIER_IN_USE' }) : error;
     });
     this.accessChanged({ kind: 'tier', id: tier.id });
@@ -111,4 +121,9 @@ export class TierService {
       throw error;
     }
   }
+}
+
+/** What an audit event shows of a tier. */
+function auditedFields(tier: Tier) {
+  return { name: tier.name, thumbnailHeights: [...tier.thumbnailHeights], originalLink: tier.originalLink, expiringLinks: tier.expiringLinks };
 }

@@ -1,5 +1,7 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditAction, AuditTargetType } from '../audit/audit-actions.js';
+import { changedFields, type AuditTrail } from '../audit/audit-trail.js';
 import { hashPassword } from '../auth/password.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../shared/errors.js';
 import { checkPage, escapeLike, SortOrder } from '../shared/list-args.js';
@@ -18,6 +20,8 @@ export class UserService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly background: Pick<Background, 'syncThumbnails' | 'removeFiles'>,
+    /** Records each change in the transaction that makes it. */
+    private readonly audit: AuditTrail,
     /** Told of committed changes to what links grant, so this process's links follow at once. */
     private readonly accessChanged: (change: AccessChange) => void = () => {},
     /** Told of every committed change to a user, so this process's sign-ins follow at once. */
@@ -56,6 +60,7 @@ export class UserService {
     user.tier = await this.findTier(input.tierId ?? BUILTIN_TIER_IDS.basic);
     user.isAdmin = input.isAdmin ?? false;
     user.createdAt = user.updatedAt = this.clock.now();
+    this.audit.record(this.em, { action: AuditAction.USER_CREATE, target: { type: AuditTargetType.USER, id: user.id }, after: auditedFields(user) });
     await this.save(user);
     return user;
   }
@@ -63,6 +68,7 @@ export class UserService {
   /** `actorId` is the admin making the change: nobody can take away their own admin rights. */
   async update(id: string, input: UpdateUserInput, actorId: string): Promise<User> {
     const user = await this.get(id);
+    const before = auditedFields(user);
     if (input.username != null) user.username = checkUsername(input.username);
     if (input.password != null) {
       user.passwordHash = await hashPassword(checkPassword(input.password));
@@ -77,6 +83,10 @@ export class UserService {
       user.isAdmin = input.isAdmin;
     }
     user.updatedAt = this.clock.now();
+    const changes = changedFields(before, auditedFields(user));
+    // that it changed, never what to
+    if (input.password != null) changes.after.password = 'changed';
+    this.audit.record(this.em, { action: AuditAction.USER_UPDATE, target: { type: AuditTargetType.USER, id: user.id }, ...changes });
     await this.save(user);
     this.userChanged(user.id);
     if (user.tier.id !== tierBefore) {
@@ -91,6 +101,7 @@ export class UserService {
     if (id === actorId) throw new BadUserInputError('You cannot delete your own account', { field: 'id' });
     const user = await this.get(id);
     const images = await this.em.find(Image, { owner: user.id }, { fields: ['id', 'format'] });
+    this.audit.record(this.em, { action: AuditAction.USER_DELETE, target: { type: AuditTargetType.USER, id: user.id }, before: { ...auditedFields(user), images: images.length } });
     await this.em.remove(user).flush();
     this.accessChanged({ kind: 'user', id: user.id });
     await this.background.removeFiles(images);
@@ -114,4 +125,9 @@ export class UserService {
       throw error;
     }
   }
+}
+
+/** What an audit event shows of a user; never anything of the password. */
+export function auditedFields(user: User) {
+  return { username: user.username, tier: { id: user.tier.id, name: user.tier.name }, isAdmin: user.isAdmin };
 }

@@ -45,6 +45,8 @@ describe('admin operations need an admin', () => {
     updateUser: () => ({ query: UPDATE_USER, variables: { id: user.id, input: { isAdmin: true, tierId: BUILTIN_TIER_IDS.enterprise } } }),
     deleteUser: () => ({ query: DELETE_USER, variables: { id: victim.id } }),
     adminImages: () => ({ query: `{ adminImages { totalCount nodes { id } } }` }),
+    auditEvents: () => ({ query: `{ auditEvents { totalCount nodes { id action before after } } }` }),
+    adminStats: () => ({ query: `{ adminStats { totals { images users } topUsers { user { username } } } }` }),
   };
 
   it('lists every operation of the live schema that is not public', async () => {

@@ -7,6 +7,8 @@ import { Migration20261204000000_expiring_links } from './Migration2026120400000
 import { Migration20261205000000_original_location } from './Migration20261205000000_original_location.js';
 import { Migration20261206000000_placeholders } from './Migration20261206000000_placeholders.js';
 import { Migration20261207000000_credentials } from './Migration20261207000000_credentials.js';
+import { Migration20261210000000_audit_events } from './Migration20261210000000_audit_events.js';
+import { Migration20261211000000_admin_stats } from './Migration20261211000000_admin_stats.js';
 
 /** Every migration, in order. Listed by hand so the same list runs from sources (tests) and from dist. */
 export const migrations = [
@@ -19,4 +21,6 @@ export const migrations = [
   { name: 'Migration20261205000000_original_location', class: Migration20261205000000_original_location },
   { name: 'Migration20261206000000_placeholders', class: Migration20261206000000_placeholders },
   { name: 'Migration20261207000000_credentials', class: Migration20261207000000_credentials },
+  { name: 'Migration20261210000000_audit_events', class: Migration20261210000000_audit_events },
+  { name: 'Migration20261211000000_admin_stats', class: Migration20261211000000_admin_stats },
 ];
