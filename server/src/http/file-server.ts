@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
 import type { AppDeps } from '../graphql/context.js';
-import { RateLimitedError, StoredImageCorruptError } from '../shared/errors.js';
 import { isRefusal, type LinkAccess, type LinkGrant, type LinkRefusalCode } from '../links/link-access.js';
 import { writeAccessLine } from '../observability/access-log.js';
 import type { Logger } from '../shared/logger.js';
@@ -12,6 +11,9 @@ import { noneMatch } from './conditional-request.js';
 import { sendError } from './error-responses.js';
 import { sendBytes, sendStored } from './file-bodies.js';
 import { ALLOWED_METHODS, contentTypeOf, fileHeaders, LINK_ROUTE_HEADERS, PREFLIGHT_HEADERS } from './link-headers.js';
+import { negotiateFormat } from './accept.js';
+import { thumbnailBytes } from './thumbnail-answers.js';
+import type { VariantFormat } from '../images/image-processor.js';
 
 /** Whether a request is for the link routes, which this server answers without Express. */
 export function isLinkPath(url: string | undefined): boolean {
@@ -29,6 +31,8 @@ const HOT_LINKS = 10_000;
 interface HotLink {
   grant: LinkGrant;
   height: number;
+  /** The negotiated format its bytes are in; undefined for the upload's own. */
+  format: VariantFormat | undefined;
   etag: string;
   /** Route and file headers as `writeHead` takes them, name and value in turn. */
   headers: string[];
@@ -91,7 +95,7 @@ export class FileServer {
 
   /** Answers a hot link synchronously when its grant and bytes still hold; false leaves the request untouched. */
   private sendHot(req: IncomingMessage, res: ServerResponse, url: string, requestId: string): boolean {
-    const hot = this.hot.get(url);
+    const hot = this.hot.get(hotKeyOf(url, negotiateFormat(req.headers.accept, this.deps.config.thumbnailFormats)));
     if (hot === undefined || !this.access.stillGranted(hot.grant)) return false;
     if (noneMatch(req.headers['if-none-match'], hot.etag)) {
       res.writeHead(304, [...hot.headers, 'X-Request-Id', requestId]).end();
@@ -99,7 +103,7 @@ export class FileServer {
     }
     // a range of a thumbnail is rare: the full path cuts it
     if (req.headers.range !== undefined) return false;
-    const bytes = this.deps.files.cachedThumbnail(hot.grant.image, hot.height);
+    const bytes = this.deps.files.cachedThumbnail(hot.grant.image, hot.height, hot.format);
     if (!bytes) return false;
     res.writeHead(200, [...hot.headers, 'X-Request-Id', requestId, 'Content-Length', String(bytes.length)]);
     res.end(req.method === 'HEAD' ? undefined : bytes);
@@ -128,10 +132,11 @@ export class FileServer {
   /** `hotKey`: the URL under which a thumbnail sent from memory is remembered as hot. */
   private async send(req: IncomingMessage, res: ServerResponse, grant: LinkGrant, hotKey: string | undefined): Promise<void> {
     const { image, variant, lifetime } = grant;
-    const headers = fileHeaders(grant);
+    // a thumbnail goes out in the format its URL fixes, or the best one the request's Accept names
+    const asked = variant.kind === 'thumbnail' ? (grant.format ?? negotiateFormat(req.headers.accept, this.deps.config.thumbnailFormats)) : undefined;
+    let headers = fileHeaders(grant, asked);
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-    const etag = headers.ETag;
-    if (noneMatch(req.headers['if-none-match'], etag)) {
+    if (noneMatch(req.headers['if-none-match'], headers.ETag)) {
       res.statusCode = 304;
       res.end();
       return;
@@ -139,26 +144,26 @@ export class FileServer {
     const { files, config } = this.deps;
     const accel = config.filesAccelRedirectPrefix;
     if (variant.kind === 'thumbnail') {
-      const key = accel && (await files.localFileKey(image, variant.height));
+      const key = accel && (await files.localFileKey(image, variant.height, asked));
       if (key) return handOff(res, accel, key);
-      let bytes: Buffer | undefined;
-      try {
-        bytes = await this.deps.thumbnails.get(image, variant.height);
-      } catch (error) {
-        if (error instanceof RateLimitedError) return refuse(res, 'RATE_LIMITED', error.message);
-        if (error instanceof StoredImageCorruptError) return refuse(res, 'IMAGE_CORRUPT', error.message);
-        throw error;
+      const answer = await thumbnailBytes(this.deps, this.logger, image, variant.height, asked);
+      if ('refused' in answer) return refuse(res, answer.refused, answer.message);
+      const { bytes, format } = answer;
+      if (format !== asked) {
+        headers = fileHeaders(grant, format);
+        for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
       }
-      if (!bytes) return refuse(res, 'NOT_FOUND', 'This image’s file is missing');
       // made just now: from here the proxy sends it like any other
-      const made = accel && (await files.localFileKey(image, variant.height));
+      const made = accel && (await files.localFileKey(image, variant.height, format));
       if (made) return handOff(res, accel, made);
-      if (hotKey !== undefined && this.deps.files.holdsThumbnail(image, variant.height)) {
+      if (hotKey !== undefined && format === asked && this.deps.files.holdsThumbnail(image, variant.height, format)) {
         const hotHeaders = Object.entries({ ...LINK_ROUTE_HEADERS, ...headers }).flat();
-        this.hot.set(hotKey, { grant, height: variant.height, etag, headers: hotHeaders });
+        const negotiated = grant.format ? negotiateFormat(req.headers.accept, config.thumbnailFormats) : format;
+        this.hot.set(hotKeyOf(hotKey, negotiated), { grant, height: variant.height, format, etag: headers.ETag, headers: hotHeaders });
       }
-      return sendBytes(req, res, bytes, etag);
+      return sendBytes(req, res, bytes, headers.ETag);
     }
+    const etag = headers.ETag;
     if (accel) {
       const key = await files.localFileKey(image);
       if (!key) return refuse(res, 'NOT_FOUND', 'This image’s file is missing');
@@ -180,6 +185,9 @@ export class FileServer {
     if (!sent) refuse(res, 'NOT_FOUND', 'This image’s file is missing');
   }
 }
+
+/** Hot links are kept per URL and negotiated format: one URL answers several representations. */
+const hotKeyOf = (url: string, format: VariantFormat | undefined): string => (format ? `${url}\n${format}` : url);
 
 /** Headers every answer of these routes carries, set before anything else is decided. */
 function prepare(res: ServerResponse, requestId: string): void {

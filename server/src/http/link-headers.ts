@@ -1,7 +1,9 @@
 import type { ImageFormat } from '../images/image.entity.js';
 import type { LinkGrant } from '../links/link-access.js';
 import { variantName } from '../links/link-urls.js';
+import { mediaTypeOf } from './accept.js';
 import { downloadName, inlineDisposition } from './content-disposition.js';
+import type { VariantFormat } from '../images/image-processor.js';
 
 const CONTENT_TYPES: Record<ImageFormat, string> = { PNG: 'image/png', JPEG: 'image/jpeg' };
 
@@ -19,6 +21,9 @@ export const LINK_ROUTE_HEADERS = {
   'Content-Security-Policy': "default-src 'none'; sandbox",
   'Cross-Origin-Resource-Policy': 'cross-origin',
   'Access-Control-Allow-Origin': '*',
+  // a thumbnail's format follows the Accept header (AVIF, WebP, the upload's): a cache keys on it. On
+  // every answer, refusals and originals included, as whether a link is a thumbnail's is known only later
+  Vary: 'Accept',
   'Access-Control-Expose-Headers': 'ETag, Content-Disposition, Content-Range, Accept-Ranges, Content-Length, X-Request-Id, Retry-After',
 } as const;
 
@@ -36,13 +41,15 @@ export const PREFLIGHT_HEADERS = {
   'Access-Control-Max-Age': '86400',
 } as const;
 
-/** What every answer with the file carries, a 304 included. */
-export function fileHeaders({ image, variant, cacheControl }: LinkGrant) {
+/** What every answer with the file carries, a 304 included; `format` when a thumbnail goes out in a negotiated one. */
+export function fileHeaders({ image, variant, cacheControl }: LinkGrant, format?: VariantFormat) {
+  const name = downloadName(image.filename, image.format, variant);
   return {
-    'Content-Type': CONTENT_TYPES[image.format],
-    'Content-Disposition': inlineDisposition(downloadName(image.filename, image.format, variant)),
+    'Content-Type': format ? mediaTypeOf(format) : CONTENT_TYPES[image.format],
+    'Content-Disposition': inlineDisposition(format ? `${name.slice(0, name.lastIndexOf('.'))}.${format}` : name),
     'Cache-Control': cacheControl,
-    ETag: `"${image.id}-${variantName(variant)}"`,
+    // one validator per representation: a cache must never answer an AVIF request with a JPEG's 304
+    ETag: format ? `"${image.id}-${variantName(variant)}-${format}"` : `"${image.id}-${variantName(variant)}"`,
     'Accept-Ranges': 'bytes',
   };
 }

@@ -98,9 +98,9 @@ export class ImageFiles {
    * found with a stat rather than a read, for a proxy that reads the same folder to send it
    * (X-Accel-Redirect); `undefined` when the file is missing.
    */
-  async localFileKey(image: StoredImageRef, height?: number): Promise<string | undefined> {
+  async localFileKey(image: StoredImageRef, height?: number, format?: VariantFormat): Promise<string | undefined> {
     if (!(this.storage instanceof LocalStorage)) throw new Error('only files on local disk can be handed to a proxy');
-    const key = height === undefined ? originalKey(image.id, image.format) : thumbnailKey(image.id, height, image.format);
+    const key = height === undefined ? originalKey(image.id, image.format) : format ? variantKey(image.id, height, format) : thumbnailKey(image.id, height, image.format);
     return access(this.storage.pathOf(key)).then(
       () => key,
       () => undefined,

@@ -1,3 +1,4 @@
+import type { VariantFormat } from '../images/image-processor.js';
 import type { Clock } from '../shared/clock.js';
 import { allowsExpiringLinks, allowsVariant } from '../tiers/tier-policy.js';
 import type { LinkUrls, Variant } from './link-urls.js';
@@ -20,6 +21,8 @@ export interface LinkGrant {
   lifetime: number | undefined;
   /** The expiring link's row the grant came from; absent for permanent links and those made before links were rows. */
   link?: ExpiringLinkFacts;
+  /** The format the URL fixes (`h200.avif`); otherwise the request's Accept header chooses. */
+  format?: VariantFormat;
 }
 
 const refuse = (refused: LinkRefusalCode, message: string): LinkRefusal => ({ refused, message });
@@ -46,7 +49,7 @@ export class LinkAccess {
     if (image.linkVersion !== signed.version) return INVALID;
     if (!allowsVariant(image.policy, signed.variant)) return refuse('LINK_NOT_ALLOWED', 'The owner’s tier no longer includes this link');
     // no-cache: a tier change must reach clients that revalidate
-    return { image, variant: signed.variant, cacheControl: 'private, no-cache', lifetime: undefined };
+    return { image, variant: signed.variant, cacheControl: 'private, no-cache', lifetime: undefined, format: signed.format };
   }
 
   /**

@@ -62,6 +62,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly thumbnailVariantFailures = new Counter({
+    name: 'thumbnail_variant_failures_total',
+    help: 'Thumbnails in a negotiated format (AVIF, WebP) that could not be made; the upload’s format was sent instead',
+    labelNames: ['format'] as const,
+    registers: [this.registry],
+  });
+
   readonly thumbnailsGenerated = new Counter({
     name: 'thumbnails_generated_total',
     help: 'Thumbnails made after upload (on first request or by the background sync)',
