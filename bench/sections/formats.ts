@@ -32,7 +32,24 @@ export async function formatsSection(ctx: BenchContext): Promise<void> {
     headers: graphqlHeaders(lister.token),
     body: JSON.stringify({ query: listQuery(placeholder), variables: { first: 50 } }),
   });
-  const runs = await alternate(ctx, { with: list('list of 50 with placeholders (product)', true), without: list('list of 50 without placeholders (product)', false) });
+  const chrome = 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8';
+  const thumbnail = (label: string, accept: string): LoadTarget => ({ label, origin: product.origin, path: ctx.hot.path, headers: { accept } });
+  const runs = await alternate(ctx, {
+    with: list('list of 50 with placeholders (product)', true),
+    without: list('list of 50 without placeholders (product)', false),
+    avif: thumbnail('thumbnail GET hot, AVIF negotiated (product)', chrome),
+    jpeg: thumbnail('thumbnail GET hot, JPEG (product)', '*/*'),
+  });
+  const hotRatio = pairedRatio(rps(runs.avif!), rps(runs.jpeg!));
+  results.rows.push({
+    item: '15',
+    what: 'thumbnail GET via signed link, hot, AVIF for a browser’s Accept header',
+    unit: 'req/s',
+    product: summarize(rps(runs.avif!)),
+    anchor: { name: 'same link, hot, JPEG for Accept: */*', figure: summarize(rps(runs.jpeg!)) },
+    ratio: hotRatio,
+  });
+  results.limits.push(checkLimit('I15 hot AVIF', 'a hot negotiated AVIF GET ≥ 0.9× the hot JPEG GET', '>=', 0.9, hotRatio.median));
   const ratio = pairedRatio(rps(runs.with!), rps(runs.without!));
   results.rows.push({
     item: '15',
