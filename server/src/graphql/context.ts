@@ -64,7 +64,6 @@ export interface Services {
   users: UserService;
   images: ImageService;
   links: LinkService;
-  placeholders: Placeholders;
   audit: AuditService;
   stats: AdminStatsService;
 }
@@ -121,6 +120,7 @@ export function createContext(deps: AppDeps, em: EntityManager, auth: Authentica
       }
     },
     accessChanged,
+    deps.placeholders,
   );
   // the request's id and address are fixed now: the context is made inside the request's scope
   const viewer = auth.viewer;
@@ -141,7 +141,6 @@ export function createContext(deps: AppDeps, em: EntityManager, auth: Authentica
       users: new UserService(em, clock, deps.background, audit, accessChanged, (userId) => credentials.forget({ kind: 'user', id: userId })),
       images,
       links: new LinkService(em, images, deps.links, clock, audit, accessChanged),
-      placeholders: deps.placeholders,
       audit: new AuditService(em),
       stats: new AdminStatsService(em, clock, deps.jobs),
     },

@@ -24,7 +24,10 @@ export class NodeResolver {
     if (!isUuid(id)) return null;
     const viewer = viewerOf(ctx);
     const kind = (await ctx.em.getConnection().execute<Array<{ kind: string }>>(KIND_OF_ID.replaceAll('$1', '?'), [id, id, id, id]))[0]?.kind;
-    if (kind === 'image') return ctx.em.findOne(Image, { id, owner: viewer.id }, { populate: ['owner.tier'] });
+    if (kind === 'image') {
+      const image = await ctx.em.findOne(Image, { id, owner: viewer.id }, { populate: ['owner.tier'] });
+      return image && (await ctx.services.images.withPlaceholders([image]))[0]!;
+    }
     if (kind === 'link') return ctx.em.findOne(ExpiringLink, viewer.isAdmin ? { id } : { id, owner: viewer.id }, { populate: ['image.owner.tier'] });
     if (kind === 'user') return viewer.isAdmin ? ctx.em.findOne(User, id, { populate: ['tier'] }) : id === viewer.id ? viewer : null;
     if (kind === 'tier') return viewer.isAdmin ? ctx.em.findOne(Tier, id) : id === viewer.tier.id ? viewer.tier : null;

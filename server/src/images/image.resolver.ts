@@ -4,10 +4,8 @@ import { ImageList, ImageListArgs } from './admin-image.args.js';
 import { ImagesArgs } from './image-list.args.js';
 import { viewerOf, type Context } from '../graphql/context.js';
 import { Image } from './image.entity.js';
-import { ImageConnection, ImageSource, Placeholder, Thumbnail } from './image.types.js';
+import { ImageConnection, ImageSource, Thumbnail } from './image.types.js';
 
-// for an image whose files are gone: a neutral grey, so the field keeps its promise
-const MISSING_PLACEHOLDER: Placeholder = { thumbhash: '', dataUrl: 'data:image/gif;base64,R0lGODlhAQABAIAAAICAgAAAACwAAAAAAQABAAACAkQBADs=', dominantColor: '#808080' };
 import { UploadScalar, type UploadRef } from './upload.scalar.js';
 
 @Resolver(() => Image)
@@ -59,15 +57,6 @@ export class ImageResolver {
   @FieldResolver(() => [Thumbnail], { description: 'One per height of the owner’s current tier, ascending.' })
   thumbnails(@Root() image: Image, @Ctx() ctx: Context): Thumbnail[] {
     return ctx.services.images.thumbnailsOf(image);
-  }
-
-  @FieldResolver(() => Placeholder, { description: 'Paint this first: it is part of the row, so a list costs nothing more for it.' })
-  async placeholder(@Root() image: Image, @Ctx() ctx: Context): Promise<Placeholder> {
-    const stored = image.storedPlaceholder();
-    if (stored) return stored;
-    // an image from before placeholders, not yet reached by the backfill: made now, kept for next time
-    const made = await ctx.services.placeholders.fill({ ...image, id: image.id, heights: image.owner.tier.thumbnailHeights });
-    return made ?? MISSING_PLACEHOLDER;
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Null unless the owner’s tier has original links.' })

@@ -22,6 +22,7 @@ import { stripLocationFromFile } from './location/strip-location.js';
 import { Image, ImageFormat } from './image.entity.js';
 import { ThumbnailFormat, type ImageConnection, type ImageSource, type Thumbnail } from './image.types.js';
 import type { ProcessingPool } from './processing-pool.js';
+import type { Placeholders } from './placeholders.js';
 import { stageUpload, toUploadError, type StagedFile } from './upload-staging.js';
 import { allowsVariant } from '../tiers/tier-policy.js';
 import type { AccessChange } from '../links/serving-facts.js';
@@ -52,7 +53,29 @@ export class ImageService {
     private readonly onStored: (images: readonly Image[]) => void = () => {},
     /** Told of committed changes to what links grant, so this process's links follow at once. */
     private readonly accessChanged: (change: AccessChange) => void = () => {},
+    /** Makes the placeholders of images stored before placeholders, when one is handed out. */
+    private readonly placeholders?: Pick<Placeholders, 'fill'>,
   ) {}
+
+  /**
+   * The images, each with its placeholder: one from before placeholders that the backfill has not
+   * reached yet gets it made now (and stored), one at a time, so a page of old images never takes more
+   * than one image worker. One that cannot be made now (the workers busy, its files gone) goes out
+   * grey this once; the backfill makes it later. After the backfill this is a check per row.
+   */
+  async withPlaceholders<T extends Image>(images: T[]): Promise<T[]> {
+    if (!this.placeholders) return images;
+    for (const image of images) {
+      if (image.placeholderHash !== null) continue;
+      const source = { id: image.id, format: image.format, width: image.width, height: image.height, heights: image.owner.tier.thumbnailHeights };
+      const made = await this.placeholders.fill(source).catch((error: unknown) => {
+        if (error instanceof AppError) return undefined;
+        throw error;
+      });
+      if (made) image.setPlaceholder(made);
+    }
+    return images;
+  }
 
   /**
    * Stores a batch of uploads for the viewer, all or nothing: every file is checked and its thumbnails
@@ -118,8 +141,10 @@ export class ImageService {
   }
 
   /** The viewer's images, a page at a time by keyset, in either order and direction (see imagePage). */
-  list(viewer: User, args: ImagesArgs): Promise<ImageConnection> {
-    return imagePage(this.sql, viewer, args);
+  async list(viewer: User, args: ImagesArgs): Promise<ImageConnection> {
+    const page = await imagePage(this.sql, viewer, args);
+    await this.withPlaceholders(page.edges.map((edge) => edge.node));
+    return page;
   }
 
   /** Every user's images, for admins: offset pages with owner and tier loaded. */
@@ -137,13 +162,14 @@ export class ImageService {
       offset,
       limit,
     });
-    return { nodes, totalCount };
+    return { nodes: await this.withPlaceholders(nodes), totalCount };
   }
 
   /** The viewer's image; another user's image is "not found", exactly like a missing one. */
   async get(viewer: User, id: string): Promise<Image> {
     const image = isUuid(id) ? await this.em.findOne(Image, { id, owner: viewer.id }) : null;
     if (!image) throw new NotFoundError('Image');
+    await this.withPlaceholders([image]);
     return image;
   }
 

@@ -1,5 +1,6 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageInfo } from '../shared/relay.js';
+export { Placeholder } from './placeholder.type.js';
 import { Image, ImageFormat } from './image.entity.js';
 
 @ObjectType({ simpleResolvers: true, description: 'One thumbnail the owner’s tier provides.' })
@@ -49,18 +50,6 @@ export class ImageSource {
 
   @Field(() => String, { description: 'A URL that answers in this format whatever the Accept header says: for clients behind caches that ignore `Vary`.' })
   url!: string;
-}
-
-@ObjectType({ simpleResolvers: true, description: 'What a list can paint before the thumbnail arrives.' })
-export class Placeholder {
-  @Field(() => String, { description: 'The image as a ThumbHash, base64: render it at any size with the thumbhash library.' })
-  thumbhash!: string;
-
-  @Field(() => String, { description: 'The ThumbHash rendered as a PNG of at most 32 px a side, as a data URL under 1 KB: usable as an `src` at once.' })
-  dataUrl!: string;
-
-  @Field(() => String, { description: 'The most common colour, `#rrggbb`: a plain background while the thumbnail loads.' })
-  dominantColor!: string;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'One image in a page of them.' })
