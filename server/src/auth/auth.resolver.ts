@@ -6,7 +6,10 @@ import { AuthPayload } from './auth.types.js';
 @Resolver()
 export class AuthResolver {
   @Mutation(() => AuthPayload, { description: 'Signs in. An invalid or expired token sent along is ignored here, so a client can always sign in again.' })
-  login(@Arg('username', () => String) username: string, @Arg('password', () => String) password: string, @Ctx() ctx: Context): Promise<AuthPayload> {
+  login(
+    @Arg('username', () => String, { description: 'Any case.' }) username: string,
+    @Arg('password', () => String, { description: 'The user’s password.' }) password: string,
+    @Ctx() ctx: Context): Promise<AuthPayload> {
     return ctx.services.auth.login(username, password, ctx.clientAddress);
   }
 

@@ -10,11 +10,11 @@ import { Node } from '../shared/relay.js';
 // names are unique regardless of case: "Gold" and "gold" would confuse every admin
 @Index({ name: 'tiers_name_lower_unique', expression: 'create unique index "tiers_name_lower_unique" on "tiers" (lower("name"))' })
 export class Tier {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The tier’s id, unique across every type.' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Unique, any case.' })
   @Property({ type: 'text' })
   name!: string;
 
@@ -34,11 +34,11 @@ export class Tier {
   @Property({ type: 'boolean' })
   builtin: boolean = false;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was created.' })
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it last changed.' })
   @Property({ type: 'timestamptz' })
   updatedAt: Date = new Date();
 }

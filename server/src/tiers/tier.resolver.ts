@@ -13,19 +13,22 @@ export class TierResolver {
 
   @Authorized('ADMIN')
   @Query(() => Tier, { description: 'Admin only.' })
-  tier(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Tier> {
+  tier(@Arg('id', () => ID, { description: 'The tier’s id.' }) id: string, @Ctx() ctx: Context): Promise<Tier> {
     return ctx.services.tiers.get(id);
   }
 
   @Authorized('ADMIN')
-  @Mutation(() => Tier)
-  createTier(@Arg('input', () => CreateTierInput) input: CreateTierInput, @Ctx() ctx: Context): Promise<Tier> {
+  @Mutation(() => Tier, { description: 'Admin only: a new tier.' })
+  createTier(@Arg('input', () => CreateTierInput, { description: 'The tier.' }) input: CreateTierInput, @Ctx() ctx: Context): Promise<Tier> {
     return ctx.services.tiers.create(input);
   }
 
   @Authorized('ADMIN')
-  @Mutation(() => Tier)
-  updateTier(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateTierInput) input: UpdateTierInput, @Ctx() ctx: Context): Promise<Tier> {
+  @Mutation(() => Tier, { description: 'Admin only: changes a tier; its users’ thumbnails follow in the background.' })
+  updateTier(
+    @Arg('id', () => ID, { description: 'The tier’s id.' }) id: string,
+    @Arg('input', () => UpdateTierInput, { description: 'What changes.' }) input: UpdateTierInput,
+    @Ctx() ctx: Context): Promise<Tier> {
     return ctx.services.tiers.update(id, input);
   }
 
@@ -38,7 +41,7 @@ export class TierResolver {
 
   @Authorized('ADMIN')
   @Mutation(() => Boolean, { description: 'Refused for builtin tiers and tiers that still have users.' })
-  deleteTier(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+  deleteTier(@Arg('id', () => ID, { description: 'The tier’s id; a builtin tier or one with users cannot be deleted.' }) id: string, @Ctx() ctx: Context): Promise<boolean> {
     return ctx.services.tiers.delete(id);
   }
 }

@@ -8,51 +8,55 @@ export enum UserSortField {
   CREATED_AT = 'createdAt',
   UPDATED_AT = 'updatedAt',
 }
-registerEnumType(UserSortField, { name: 'UserSortField' });
+registerEnumType(UserSortField, {
+  name: 'UserSortField',
+  description: 'What the user list sorts by.',
+  valuesConfig: { USERNAME: { description: 'Username.' }, IS_ADMIN: { description: 'Admins first or last.' }, CREATED_AT: { description: 'Creation time.' }, UPDATED_AT: { description: 'Last change.' } },
+});
 
-@InputType()
+@InputType({ description: 'The order of the user list; ties are broken by id.' })
 export class UserSort {
-  @Field(() => UserSortField)
+  @Field(() => UserSortField, { description: 'What to sort by.' })
   field!: UserSortField;
 
-  @Field(() => SortOrder, { defaultValue: SortOrder.ASC })
+  @Field(() => SortOrder, { defaultValue: SortOrder.ASC, description: 'Which way.' })
   order: SortOrder = SortOrder.ASC;
 }
 
-@InputType()
+@InputType({ description: 'Narrows the user list; every field given must match.' })
 export class UserFilter {
   @Field(() => String, { nullable: true, description: 'Part of the username, any case.' })
   q?: string;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The user’s tier.' })
   tierId?: string;
 
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, { nullable: true, description: 'Whether the user is an admin.' })
   isAdmin?: boolean;
 
-  @Field(() => [ID], { nullable: true })
+  @Field(() => [ID], { nullable: true, description: 'Only these users (react-admin’s getMany).' })
   ids?: string[];
 }
 
 @ArgsType()
 export class UserListArgs extends PageArgs {
-  @Field(() => UserSort, { nullable: true })
+  @Field(() => UserSort, { nullable: true, description: 'By username unless given.' })
   sort?: UserSort;
 
-  @Field(() => UserFilter, { nullable: true })
+  @Field(() => UserFilter, { nullable: true, description: 'Every user unless given.' })
   filter?: UserFilter;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A page of the user list.' })
 export class UserList {
-  @Field(() => [User])
+  @Field(() => [User], { description: 'The page’s users.' })
   nodes!: User[];
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How many users match the filter, over all pages.' })
   totalCount!: number;
 }
 
-@InputType()
+@InputType({ description: 'A new user.' })
 export class CreateUserInput {
   @Field(() => String, { description: 'Letters, digits and . _ @ -; stored in lower case.' })
   username!: string;
@@ -63,21 +67,21 @@ export class CreateUserInput {
   @Field(() => ID, { nullable: true, description: 'Defaults to the Basic tier.' })
   tierId?: string;
 
-  @Field(() => Boolean, { nullable: true, defaultValue: false })
+  @Field(() => Boolean, { nullable: true, defaultValue: false, description: 'Whether the user is an admin.' })
   isAdmin: boolean = false;
 }
 
-@InputType()
+@InputType({ description: 'Changes to a user; fields left out stay as they are.' })
 export class UpdateUserInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Lower-cased; 1 to 64 characters without spaces, unique.' })
   username?: string;
 
   @Field(() => String, { nullable: true, description: 'Signs the user out everywhere.' })
   password?: string;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The user’s tier.' })
   tierId?: string;
 
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, { nullable: true, description: 'Whether the user is an admin.' })
   isAdmin?: boolean;
 }

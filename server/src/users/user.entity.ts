@@ -16,7 +16,7 @@ import { Tier } from '../tiers/tier.entity.js';
   ],
 })
 export class User {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The user’s id, unique across every type.' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -33,20 +33,20 @@ export class User {
   @Property({ type: 'integer' })
   tokenVersion: number = 0;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'Admins manage users and tiers.' })
   @Property({ type: 'boolean' })
   isAdmin: boolean = false;
 
-  @Field(() => Tier)
+  @Field(() => Tier, { description: 'What the user gets: thumbnails and kinds of link.' })
   @ManyToOne(() => Tier, { deleteRule: 'restrict' })
   @Index({ name: 'users_tier_id_index' })
   tier!: Tier;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was created.' })
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it last changed.' })
   @Property({ type: 'timestamptz' })
   updatedAt: Date = new Date();
 }
