@@ -1,6 +1,6 @@
 import type { AuthProvider } from 'react-admin';
 import { print } from 'graphql';
-import { LoginMutation } from './dataProvider/documents';
+import { LoginMutation, LogoutMutation } from './dataProvider/documents';
 
 const STORAGE_KEY = 'image-api-admin';
 
@@ -22,6 +22,26 @@ function readSession(): Session | undefined {
 
 export const getToken = (): string | undefined => readSession()?.token;
 
+/** How long a log-out waits for the server before it goes on locally. */
+const LOGOUT_TIMEOUT_MS = 5_000;
+
+/**
+ * Ends the session on the server, so a copy of the token (a backup of the browser's storage, a shared
+ * machine) stops working too. Best effort: an answer of any kind, or none, is the same to the caller.
+ */
+async function endSession(token: string): Promise<void> {
+  try {
+    await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: print(LogoutMutation) }),
+      signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS),
+    });
+  } catch {
+    // offline, or the server is down: the token expires on its own, and logging out here must not wait
+  }
+}
+
 /** Logs in through the same `login` mutation as every client; only admins may use this app. */
 export const authProvider: AuthProvider = {
   async login({ username, password }: { username: string; password: string }) {
@@ -36,7 +56,10 @@ export const authProvider: AuthProvider = {
     if (!user.isAdmin) throw new Error('This account is not an admin: only admins can use this app');
     localStorage.setItem(STORAGE_KEY, JSON.stringify({ token, expiresAt, user: { id: user.id, username: user.username } }));
   },
+  // react-admin also logs out after a 401, when checkError has already dropped the token: nothing to end then
   async logout() {
+    const token = getToken();
+    if (token) await endSession(token);
     localStorage.removeItem(STORAGE_KEY);
   },
   async checkAuth() {

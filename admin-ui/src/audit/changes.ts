@@ -10,6 +10,7 @@ export const ACTION_NAMES: Record<AuditAction, string> = {
   USER_DELETE: 'user.delete',
   EXPIRING_LINK_REVOKE: 'expiringLink.revoke',
   IMAGE_ROTATE_LINKS: 'image.rotateLinks',
+  ACCESS_TOKEN_REVOKE: 'accessToken.revoke',
 };
 
 export const TARGET_NAMES: Record<AuditTargetType, string> = {
@@ -17,6 +18,7 @@ export const TARGET_NAMES: Record<AuditTargetType, string> = {
   USER: 'User',
   IMAGE: 'Image',
   EXPIRING_LINK: 'Expiring link',
+  ACCESS_TOKEN: 'Access token',
 };
 
 export const choicesOf = (names: Record<string, string>) => Object.entries(names).map(([id, name]) => ({ id, name }));

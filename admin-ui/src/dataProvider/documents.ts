@@ -184,6 +184,25 @@ export const RotateImageLinksMutation = graphql(`
   }
 `);
 
+// everything but the secret, which the server shows only to whoever created the token, once
+export const AccessTokensQuery = graphql(`
+  query AccessTokens($userId: ID) {
+    accessTokens(userId: $userId) {
+      id
+      name
+      createdAt
+      expiresAt
+      lastUsedAt
+    }
+  }
+`);
+
+export const RevokeAccessTokenMutation = graphql(`
+  mutation RevokeAccessToken($id: ID!) {
+    revokeAccessToken(id: $id)
+  }
+`);
+
 export const AuditEventsQuery = graphql(`
   query AuditEvents($offset: Int, $limit: Int, $sort: AuditEventSort, $filter: AuditEventFilter) {
     auditEvents(offset: $offset, limit: $limit, sort: $sort, filter: $filter) {
@@ -266,5 +285,11 @@ export const LoginMutation = graphql(`
         isAdmin
       }
     }
+  }
+`);
+
+export const LogoutMutation = graphql(`
+  mutation Logout {
+    logout
   }
 `);

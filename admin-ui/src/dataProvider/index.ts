@@ -6,6 +6,7 @@ import { buildQuery } from './buildQuery';
 import { toHttpError } from './errors';
 import { withLinkMethods } from './links';
 import { withStats } from './stats';
+import { withTokenMethods } from './tokens';
 import type { AppDataProvider } from './methods';
 
 const authLink = setContext((_, { headers }) => {
@@ -28,10 +29,10 @@ const graphQLProvider = buildGraphQLProvider({
 });
 
 /**
- * ra-data-graphql's provider with the app's link methods, decorated so errors reach react-admin in the
- * shape it acts on.
+ * ra-data-graphql's provider with the app's link, token and stats methods, decorated so errors reach
+ * react-admin in the shape it acts on.
  */
-export const dataProvider: AppDataProvider = new Proxy(withStats(withLinkMethods(graphQLProvider, client), client), {
+export const dataProvider: AppDataProvider = new Proxy(withStats(withTokenMethods(withLinkMethods(graphQLProvider, client), client), client), {
   get(target, property, receiver) {
     const value = Reflect.get(target, property, receiver);
     if (typeof value !== 'function') return value;

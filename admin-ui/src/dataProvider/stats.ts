@@ -2,10 +2,10 @@ import type { ApolloClient } from '@apollo/client';
 import type { DataProvider } from 'react-admin';
 import { AdminStatsQuery } from './documents';
 import { fromApolloError } from './errors';
-import type { AppDataProvider, LinkMethods } from './methods';
+import type { StatsMethods } from './methods';
 
 /** Decorates the provider with the dashboard's query, which is no resource of react-admin's. */
-export function withStats(provider: DataProvider & LinkMethods, client: ApolloClient<object>): AppDataProvider {
+export function withStats<P extends DataProvider>(provider: P, client: ApolloClient<object>): P & StatsMethods {
   return {
     ...provider,
     async adminStats() {

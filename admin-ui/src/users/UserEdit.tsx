@@ -1,6 +1,7 @@
 import { Edit, TabbedForm } from 'react-admin';
 import { AuditHistory } from '../audit/AuditHistory';
 import { ActiveLinks } from '../links/ActiveLinks';
+import { AccessTokens } from '../tokens/AccessTokens';
 import { UserInputs } from './UserForm';
 
 export default function UserEdit() {
@@ -15,6 +16,7 @@ export default function UserEdit() {
         </TabbedForm.Tab>
       </TabbedForm>
       <ActiveLinks />
+      <AccessTokens />
     </Edit>
   );
 }

@@ -3,11 +3,6 @@ import { registerEnumType } from 'type-graphql';
 /**
  * What an audit event records. The value is what is stored (`tier.update`); the GraphQL name is the
  * enum's key (`TIER_UPDATE`).
- *
- * Personal access tokens (being built): when an admin revokes another user's token, add
- * `TOKEN_REVOKE = 'token.revoke'` here and `ACCESS_TOKEN = 'accessToken'` to AuditTargetType, and in
- * the revoke call `audit.recordForOwner(em, token.owner.id, …)` before its flush, exactly as
- * LinkService.revoke does for expiring links (the pending test is in test/integration/audit.spec.ts).
  */
 export enum AuditAction {
   TIER_CREATE = 'tier.create',
@@ -18,6 +13,7 @@ export enum AuditAction {
   USER_DELETE = 'user.delete',
   EXPIRING_LINK_REVOKE = 'expiringLink.revoke',
   IMAGE_ROTATE_LINKS = 'image.rotateLinks',
+  ACCESS_TOKEN_REVOKE = 'accessToken.revoke',
 }
 
 registerEnumType(AuditAction, {
@@ -32,6 +28,7 @@ registerEnumType(AuditAction, {
     USER_DELETE: { description: '`user.delete`: an admin deleted a user and their images.' },
     EXPIRING_LINK_REVOKE: { description: '`expiringLink.revoke`: an admin revoked another user’s expiring link.' },
     IMAGE_ROTATE_LINKS: { description: '`image.rotateLinks`: an admin rotated the permanent links of another user’s image.' },
+    ACCESS_TOKEN_REVOKE: { description: '`accessToken.revoke`: an admin revoked another user’s personal access token.' },
   },
 });
 
@@ -41,6 +38,7 @@ export enum AuditTargetType {
   USER = 'user',
   IMAGE = 'image',
   EXPIRING_LINK = 'expiringLink',
+  ACCESS_TOKEN = 'accessToken',
 }
 
 registerEnumType(AuditTargetType, {
@@ -51,6 +49,7 @@ registerEnumType(AuditTargetType, {
     USER: { description: 'A user; targetId is their id.' },
     IMAGE: { description: 'An image; targetId is its id.' },
     EXPIRING_LINK: { description: 'An expiring link; targetId is its id.' },
+    ACCESS_TOKEN: { description: 'A personal access token; targetId is its id (what `accessTokens` lists), never its secret.' },
   },
 });
 

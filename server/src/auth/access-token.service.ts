@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditAction, AuditTargetType } from '../audit/audit-actions.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Clock } from '../shared/clock.js';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
@@ -29,6 +31,8 @@ export class AccessTokenService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly credentials: CredentialCache,
+    /** Records admins revoking other users' tokens, in the transaction that deletes them. */
+    private readonly audit: AuditTrail,
   ) {}
 
   /**
@@ -82,11 +86,30 @@ export class AccessTokenService {
     return this.em.find(AccessToken, { user: owner }, { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
   }
 
-  /** Deletes the token: every instance refuses it within a second, this one at once. */
+  /**
+   * Deletes the token: every instance refuses it within a second, this one at once. An admin revoking
+   * another user's token is audited in the same transaction; of two revocations at once, only the one
+   * that deleted the row succeeds (and is recorded), the other is NOT_FOUND.
+   */
   async revoke(viewer: User, id: string): Promise<boolean> {
-    const deleted = isUuid(id) ? await this.em.nativeDelete(AccessToken, viewer.isAdmin ? { id } : { id, user: viewer.id }) : 0;
-    if (deleted === 0) throw new NotFoundError('Access token');
+    if (!isUuid(id)) throw new NotFoundError('Access token');
+    await this.em.transactional(async (tx) => {
+      const token = await tx.findOne(AccessToken, viewer.isAdmin ? { id } : { id, user: viewer.id }, { populate: ['user'] });
+      if (!token || (await tx.nativeDelete(AccessToken, { id })) === 0) throw new NotFoundError('Access token');
+      this.audit.recordForOwner(tx, token.user.id, { action: AuditAction.ACCESS_TOKEN_REVOKE, target: { type: AuditTargetType.ACCESS_TOKEN, id }, before: auditedFields(token) });
+    });
     this.credentials.forget({ kind: 'token', id });
     return true;
   }
+}
+
+/** What an audit event shows of a token: who it was for and when it was used; never its secret or hash. */
+function auditedFields(token: AccessToken) {
+  return {
+    name: token.name,
+    user: { id: token.user.id, username: token.user.username },
+    createdAt: token.createdAt.toISOString(),
+    expiresAt: token.expiresAt?.toISOString() ?? null,
+    lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
+  };
 }

@@ -136,7 +136,7 @@ export function createContext(deps: AppDeps, em: EntityManager, auth: Authentica
     loaders: { tierUserCount: new DataLoader((ids: readonly string[]) => tiers.userCounts(ids), { cache: false }) },
     services: {
       auth: new AuthService(em, deps.tokens, new LoginThrottle(em, clock, config.loginThrottle), credentials, clock),
-      accessTokens: new AccessTokenService(em, clock, credentials),
+      accessTokens: new AccessTokenService(em, clock, credentials, audit),
       tiers,
       users: new UserService(em, clock, deps.background, audit, accessChanged, (userId) => credentials.forget({ kind: 'user', id: userId })),
       images,

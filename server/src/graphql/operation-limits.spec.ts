@@ -106,6 +106,7 @@ describe('the default limits', () => {
         ...['AdminImages', 'CreateTier', 'CreateUser', 'DeleteTier', 'DeleteUser', 'Login', 'Tier', 'Tiers', 'UpdateTier', 'UpdateUser', 'User', 'Users'],
         ...['ExpiringLinks', 'RevokeExpiringLink', 'RotateImageLinks'],
         ...['AuditEvents', 'AdminStats'],
+        ...['AccessTokens', 'RevokeAccessToken', 'Logout'],
       ].sort(),
     );
     for (const [name, source] of Object.entries(documents)) expect(check(source, DEFAULTS), name).toEqual([]);

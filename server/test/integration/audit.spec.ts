@@ -129,7 +129,34 @@ describe('audit events of admin mutations', () => {
     await expectOne({ action: 'image.rotateLinks', target_type: 'image', target_id: imageId, before: { linkVersion: 1 }, after: { linkVersion: 2 } });
   });
 
-  it.todo('records an admin revoking another user’s personal access token (see AuditAction: tokens are being built)');
+  it('records an admin revoking another user’s personal access token (never its secret or hash), not anyone revoking their own', async () => {
+    const owner = await server.createUser();
+    const create = `mutation($input: CreateAccessTokenInput!) { createAccessToken(input: $input) { token accessToken { id createdAt expiresAt } } }`;
+    const revoke = `mutation($id: ID!) { revokeAccessToken(id: $id) }`;
+    const made = async (token: string, name: string) => (await server.gql(create, { input: { name, expiresInDays: 30 } }, token)).data.createAccessToken;
+    const [own, adminsOwn, theirs] = [await made(owner.token, 'own'), await made(server.adminToken, 'admin’s own'), await made(owner.token, 'nightly backup')];
+    const [hash] = await server.sql<{ token_hash: string }>('select token_hash from access_tokens where id = $1', [theirs.accessToken.id]);
+    await newEvents();
+
+    expect((await server.gql(revoke, { id: own.accessToken.id }, owner.token)).data.revokeAccessToken).toBe(true);
+    expect((await admin(revoke, { id: adminsOwn.accessToken.id })).data.revokeAccessToken).toBe(true);
+    expect(await newEvents()).toEqual([]);
+
+    expect((await admin(revoke, { id: theirs.accessToken.id })).data.revokeAccessToken).toBe(true);
+    const event = await expectOne({
+      action: 'accessToken.revoke',
+      target_type: 'accessToken',
+      target_id: theirs.accessToken.id,
+      after: null,
+      before: { name: 'nightly backup', user: { id: owner.id, username: owner.username }, createdAt: theirs.accessToken.createdAt, expiresAt: theirs.accessToken.expiresAt, lastUsedAt: null },
+    });
+    expect(JSON.stringify(event)).not.toContain(theirs.token);
+    expect(JSON.stringify(event)).not.toContain(hash!.token_hash);
+
+    // revoked already: NOT_FOUND, and nothing more recorded
+    expect(code(await admin(revoke, { id: theirs.accessToken.id }))).toBe('NOT_FOUND');
+    expect(await newEvents()).toEqual([]);
+  });
 });
 
 describe('a mutation that fails writes no event', () => {
