@@ -5,12 +5,13 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { LoginFailure, LoginKnownNetwork } from './auth/login-failure.entity.js';
 import { Image } from './images/image.entity.js';
 import { ExpiringLink } from './links/expiring-link.entity.js';
+import { RecentUpload, UserUsage } from './quotas/usage.entity.js';
 import type { Logger } from './shared/logger.js';
 import { Tier } from './tiers/tier.entity.js';
 import { User } from './users/user.entity.js';
 import { migrations } from './db/migrations/index.js';
 
-export const entities = [Tier, User, Image, ExpiringLink, LoginFailure, LoginKnownNetwork];
+export const entities = [Tier, User, Image, ExpiringLink, LoginFailure, LoginKnownNetwork, UserUsage, RecentUpload];
 
 export interface OrmOptions {
   clientUrl: string;

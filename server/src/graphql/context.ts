@@ -7,6 +7,9 @@ import type { Config } from '../config/env.js';
 import type { Sql } from '../db/sql.js';
 import type { ImageFiles } from '../images/image-files.js';
 import { ImageService } from '../images/image.service.js';
+import { UploadService } from '../images/image-upload.service.js';
+import { QuotaService } from '../quotas/quota.service.js';
+import type { Usage } from '../quotas/usage.types.js';
 import type { ProcessingPool } from '../images/processing-pool.js';
 import type { ThumbnailService } from '../images/thumbnail.service.js';
 import type { LinkUrls } from '../links/link-urls.js';
@@ -49,6 +52,8 @@ export interface Services {
   tiers: TierService;
   users: UserService;
   images: ImageService;
+  uploads: UploadService;
+  quotas: QuotaService;
   links: LinkService;
 }
 
@@ -65,41 +70,40 @@ export interface Context {
 
 export interface Loaders {
   tierUserCount: DataLoader<string, number>;
+  /** Each user's usage, for a page of users in one query. */
+  usage: DataLoader<string, Usage>;
 }
 
 export function createContext(deps: AppDeps, em: EntityManager, viewer: User | undefined, clientAddress?: string): Context {
   const { config, clock } = deps;
   const limits = { maxUploadBytes: config.maxUploadBytes, maxImagePixels: config.maxImagePixels, uploadTmpDir: config.uploadTmpDir, stripLocation: config.originalLocation === 'strip' };
   const accessChanged = (change: AccessChange) => deps.servingFacts.forget(change);
-  const images = new ImageService(
-    em,
-    deps.sql,
-    deps.files,
-    deps.pool,
-    deps.links,
-    clock,
-    limits,
-    deps.background,
-    (stored) => {
-      for (const image of stored) {
-        deps.metrics.imagesUploaded.inc({ format: image.format });
-        deps.metrics.uploadedBytes.inc(image.bytes);
-      }
-    },
-    accessChanged,
-  );
+  const images = new ImageService(em, deps.sql, deps.links, deps.background, accessChanged);
+  const quotas = new QuotaService(em, clock);
+  const uploads = new UploadService(em, deps.sql, deps.files, deps.pool, quotas, clock, limits, (stored, duplicates) => {
+    for (const image of stored) {
+      deps.metrics.imagesUploaded.inc({ format: image.format });
+      deps.metrics.uploadedBytes.inc(image.bytes);
+    }
+    if (duplicates > 0) deps.metrics.duplicateUploads.inc(duplicates);
+  });
   const tiers = new TierService(em, clock, deps.background, accessChanged);
   return {
     em,
     viewer,
     clientAddress,
     // batched per tick but never cached: a mutation earlier in the same request may have moved users
-    loaders: { tierUserCount: new DataLoader((ids: readonly string[]) => tiers.userCounts(ids), { cache: false }) },
+    loaders: {
+      tierUserCount: new DataLoader((ids: readonly string[]) => tiers.userCounts(ids), { cache: false }),
+      usage: new DataLoader((ids: readonly string[]) => quotas.usageOf(ids), { cache: false }),
+    },
     services: {
       auth: new AuthService(em, deps.tokens, new LoginThrottle(em, clock, config.loginThrottle)),
       tiers,
       users: new UserService(em, clock, deps.background, accessChanged),
       images,
+      uploads,
+      quotas,
       links: new LinkService(em, images, deps.links, clock, accessChanged),
     },
   };

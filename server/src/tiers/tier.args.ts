@@ -1,4 +1,4 @@
-import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageArgs, SortOrder } from '../shared/list-args.js';
 import { Tier } from './tier.entity.js';
 
@@ -61,6 +61,15 @@ export class CreateTierInput {
 
   @Field(() => Boolean, { nullable: true, defaultValue: false })
   expiringLinks: boolean = false;
+
+  @Field(() => Int, { nullable: true, description: 'Most images per user, at least 1; null or left out for no limit.' })
+  maxImages?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Most bytes of originals per user, a whole number of at least 1; null or left out for no limit.' })
+  maxBytes?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Most new images per user in any hour, at least 1; null or left out for no limit.' })
+  uploadsPerHour?: number | null;
 }
 
 @InputType()
@@ -76,4 +85,13 @@ export class UpdateTierInput {
 
   @Field(() => Boolean, { nullable: true })
   expiringLinks?: boolean;
+
+  @Field(() => Int, { nullable: true, description: 'At least 1; null removes the limit, left out keeps it. A limit below what users already have keeps their images and refuses their uploads until they are under it.' })
+  maxImages?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'A whole number of at least 1; null removes the limit, left out keeps it.' })
+  maxBytes?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'At least 1; null removes the limit, left out keeps it.' })
+  uploadsPerHour?: number | null;
 }

@@ -5,6 +5,7 @@ import { Migration20261123120000_login_known_networks } from './Migration2026112
 import { Migration20261203000000_access_notifications } from './Migration20261203000000_access_notifications.js';
 import { Migration20261204000000_expiring_links } from './Migration20261204000000_expiring_links.js';
 import { Migration20261205000000_original_location } from './Migration20261205000000_original_location.js';
+import { Migration20261210000000_dedupe_quotas } from './Migration20261210000000_dedupe_quotas.js';
 
 /** Every migration, in order. Listed by hand so the same list runs from sources (tests) and from dist. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   { name: 'Migration20261203000000_access_notifications', class: Migration20261203000000_access_notifications },
   { name: 'Migration20261204000000_expiring_links', class: Migration20261204000000_expiring_links },
   { name: 'Migration20261205000000_original_location', class: Migration20261205000000_original_location },
+  { name: 'Migration20261210000000_dedupe_quotas', class: Migration20261210000000_dedupe_quotas },
 ];
