@@ -6,7 +6,7 @@ import { BUILTIN_TIER_IDS, TestServer, type TestUser } from '../support/test-ser
 import { CREATE_TIER, CREATE_USER, DELETE_TIER, DELETE_USER, ME, TIER, UPDATE_TIER, UPDATE_USER, USERS, code, snapshot, tok } from '../support/admin-api.js';
 
 /** Operations any signed-in user (or anyone, for login) may call; everything else in the schema is admin only. */
-const PUBLIC_OPERATIONS = ['me', 'images', 'image', 'login', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks', 'node'];
+const PUBLIC_OPERATIONS = ['me', 'images', 'image', 'login', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks', 'node', 'imagesBySha256'];
 
 let server: TestServer;
 beforeAll(async () => {

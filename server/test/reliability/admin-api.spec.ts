@@ -26,7 +26,7 @@ import { BUILTIN_TIER_IDS, TestServer, type GqlResponse, type TestUser } from '.
 /** Root fields anyone may call. */
 const PUBLIC = ['login'];
 /** Root fields any signed-in user may call, on their own data. Every other root field is admin only. */
-const SIGNED_IN = ['me', 'images', 'image', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks', 'node'];
+const SIGNED_IN = ['me', 'images', 'image', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks', 'node', 'imagesBySha256'];
 
 const REPO = resolve(import.meta.dirname, '../../..');
 
