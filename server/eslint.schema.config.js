@@ -17,10 +17,10 @@ export default [
         { types: true, rootField: true, FieldDefinition: true, InputValueDefinition: true, EnumValueDefinition: true, DirectiveDefinition: true },
       ],
       // wrappers (connections, edges, page info, payloads, the admin app's offset lists) and value types
-      // (a thumbnail is one of its image's) have no identity of their own
+      // (a thumbnail is one of its image's, a usage one of its user's) have no identity of their own
       '@graphql-eslint/strict-id-in-types': [
         'error',
-        { acceptedIdNames: ['id'], acceptedIdTypes: ['ID'], exceptions: { suffixes: ['Connection', 'Edge', 'List', 'Payload'], types: ['PageInfo', 'Thumbnail'] } },
+        { acceptedIdNames: ['id'], acceptedIdTypes: ['ID'], exceptions: { suffixes: ['Connection', 'Edge', 'List', 'Payload'], types: ['PageInfo', 'Thumbnail', 'Usage'] } },
       ],
       // lists of scalars (heights) and the admin app's offset pages (react-admin pages by number) are lists on purpose
       '@graphql-eslint/relay-edge-types': ['error', { listTypeCanWrapOnlyEdgeType: false, shouldImplementNode: true }],
