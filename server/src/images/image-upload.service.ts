@@ -34,7 +34,8 @@ interface Received {
   file: StagedFile;
 }
 
-const INSERT_COLUMNS = ['id', 'owner_id', 'filename', 'format', 'width', 'height', 'bytes', 'sha256', 'created_at', 'stored_heights', 'location_stripped'];
+/** Every column a new image row is written with; the dedupe spec holds it to the table's columns. */
+export const INSERT_COLUMNS = ['id', 'owner_id', 'filename', 'format', 'width', 'height', 'bytes', 'sha256', 'created_at', 'stored_heights', 'location_stripped'];
 
 /**
  * Uploads, in four steps: every file is received into staging and hashed as it streams; files whose
