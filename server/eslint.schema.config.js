@@ -26,7 +26,7 @@ export default [
           acceptedIdTypes: ['ID'],
           exceptions: {
             suffixes: ['Connection', 'Edge', 'List', 'Payload'],
-            types: ['PageInfo', 'Thumbnail', 'ImageSource', 'Placeholder', 'CreatedAccessToken', 'AdminStats', 'StorageTotals', 'DailyUploads', 'TierUsage', 'UserUsage', 'JobCounts', 'QueueJobs'],
+            types: ['PageInfo', 'Thumbnail', 'ImageSource', 'Placeholder', 'CreatedAccessToken', 'AdminStats', 'StorageTotals', 'DailyUploads', 'TierUsage', 'UserUsage', 'JobCounts', 'QueueJobs', 'Usage'],
           },
         },
       ],

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { answers, freePort, startService, type Service } from './processes.ts';
@@ -53,12 +54,46 @@ export function productEnv(
   };
 }
 
-/** The multipart body of the upload mutation for one file, as a browser sends it. */
-export function uploadForm(file: { bytes: Uint8Array<ArrayBuffer>; name: string; type: string }, selection: string): FormData {
+/**
+ * The file's bytes with `marker` written into a comment the decoders skip (a JPEG COM segment after
+ * SOI, a PNG tEXt chunk after IHDR), as parts of a Blob: the product stores equal bytes once per owner,
+ * so every upload meant to be measured as new must differ. The Blob copies the parts as it copied
+ * the whole file, so this costs the client nothing more.
+ */
+export function markedParts(file: { bytes: Uint8Array<ArrayBuffer>; type: string }, marker: string): Uint8Array<ArrayBuffer>[] {
+  const text = Buffer.from(`bench ${marker}`);
+  const bytes = file.bytes;
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
+    const segment = Buffer.alloc(4 + text.length);
+    segment.writeUInt16BE(0xfffe, 0);
+    segment.writeUInt16BE(2 + text.length, 2);
+    text.copy(segment, 4);
+    return [bytes.subarray(0, 2), new Uint8Array(segment), bytes.subarray(2)];
+  }
+  if (bytes[0] === 0x89 && bytes[1] === 0x50) {
+    const body = Buffer.concat([Buffer.from('tEXt'), Buffer.from('Comment\0'), text]);
+    const chunk = Buffer.alloc(body.length + 8);
+    chunk.writeUInt32BE(body.length - 4, 0);
+    body.copy(chunk, 4);
+    chunk.writeUInt32BE(crc32(body), body.length + 4);
+    // the signature (8 bytes) and IHDR (25) come first in every PNG
+    return [bytes.subarray(0, 33), new Uint8Array(chunk), bytes.subarray(33)];
+  }
+  throw new Error('markedParts takes a JPEG or a PNG');
+}
+
+let uploads = 0;
+
+/**
+ * The multipart body of the upload mutation for one file, as a browser sends it. Each body carries
+ * bytes of its own (see markedParts) unless `marker` names the same one again (the way to send a
+ * duplicate on purpose) or is null (the bytes exactly as given).
+ */
+export function uploadForm(file: { bytes: Uint8Array<ArrayBuffer>; name: string; type: string }, selection: string, marker: string | null = `${process.pid}-${++uploads}`): FormData {
   const form = new FormData();
   form.append('operations', JSON.stringify({ query: `mutation Upload($file: Upload!) { uploadImage(file: $file) { ${selection} } }`, variables: { file: null } }));
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.append('0', new Blob([file.bytes], { type: file.type }), file.name);
+  form.append('0', new Blob(marker === null ? [file.bytes] : markedParts(file, marker), { type: file.type }), file.name);
   return form;
 }
 
@@ -145,12 +180,15 @@ export interface TestFile {
   bytes: Buffer<ArrayBuffer>;
 }
 
-/** The upload mutation over multipart, as a browser sends it; resolves once every tier thumbnail is stored. */
-export async function uploadImage<T = { id: string }>(origin: string, token: string, file: TestFile, selection = 'id'): Promise<T> {
+/**
+ * The upload mutation over multipart, as a browser sends it; resolves once every tier thumbnail is
+ * stored. New bytes every call (see uploadForm), unless `marker` repeats one.
+ */
+export async function uploadImage<T = { id: string }>(origin: string, token: string, file: TestFile, selection = 'id', marker?: string): Promise<T> {
   const res = await fetch(`${origin}/graphql`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
-    body: uploadForm(file, selection),
+    body: uploadForm(file, selection, marker),
   });
   const body = (await res.json()) as { data?: { uploadImage: T }; errors?: Array<{ message: string }> };
   if (body.errors?.length || !body.data) throw new Error(`upload ${res.status}: ${JSON.stringify(body.errors ?? body)}`);

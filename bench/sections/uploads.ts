@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { BenchContext } from '../lib/context.ts';
 import type { TestImage } from '../lib/images.ts';
 import { inFlightWindow, type WindowResult } from '../lib/load.ts';
@@ -89,9 +90,44 @@ export async function uploadSection(ctx: BenchContext): Promise<void> {
       }
       recordImage(ctx, image, byN, peak);
     }
+    await duplicateRow(ctx);
   } finally {
     await bare.service.stop();
   }
+}
+
+/**
+ * Issue 16: an upload of bytes the owner already has against a new upload of the same file (every
+ * other upload here carries a marker of its own, see markedParts), alternating, 1 in flight. The
+ * duplicate is received and hashed like any upload, then answered from one indexed lookup: no image
+ * work, no file, no row.
+ */
+async function duplicateRow(ctx: BenchContext): Promise<void> {
+  const { s, product, uploader, results } = ctx;
+  const image = ctx.images.photo;
+  const marker = `duplicate-${process.pid}`;
+  const first = await uploadImage(product.origin, uploader.token, image, 'id', marker);
+  const timed = async (repeat?: string) => {
+    const started = performance.now();
+    const answer = await uploadImage(product.origin, uploader.token, image, 'id', repeat);
+    if (repeat && answer.id !== first.id) throw new Error(`a duplicate upload stored a new image (${answer.id}, first ${first.id})`);
+    return performance.now() - started;
+  };
+  const duplicate: number[] = [];
+  const fresh: number[] = [];
+  for (let i = 0; i < (s.quick ? 8 : 24); i++) {
+    duplicate.push(await timed(marker));
+    fresh.push(await timed());
+  }
+  results.rows.push({
+    item: '1',
+    what: `${image.label} duplicate upload (bytes the owner already has), 1 in flight`,
+    unit: 'ms',
+    product: summarize(duplicate),
+    anchor: { name: 'a new upload of the same file, alternating', figure: summarize(fresh) },
+    ratio: pairedRatio(duplicate, fresh),
+    note: 'the duplicate is received and hashed like any upload, then answered with the stored image: no image job, file or row',
+  });
 }
 
 interface PerN {

@@ -49,12 +49,16 @@ export interface UploadFile {
   type: string;
 }
 
-/** `uploadImage` over multipart as a browser sends it; returns the raw answer, never throws on GraphQL errors. */
-export async function upload(origin: string, token: string, file: UploadFile, selection = 'id format'): Promise<GraphQLAnswer<{ uploadImage: any }>> {
+/**
+ * `uploadImage` over multipart as a browser sends it; returns the raw answer, never throws on GraphQL
+ * errors. The bytes go as they are unless `marker` is given: then a comment carrying it makes them a
+ * new image (equal bytes are one image per owner; see bench/lib/product.ts markedParts).
+ */
+export async function upload(origin: string, token: string, file: UploadFile, selection = 'id format', marker: string | null = null): Promise<GraphQLAnswer<{ uploadImage: any }>> {
   const res = await fetch(`${origin}/graphql`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
-    body: uploadForm(file, selection),
+    body: uploadForm(file, selection, marker),
     signal: AbortSignal.timeout(120_000),
   });
   const text = await res.text();

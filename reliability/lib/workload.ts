@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
+import { markedParts } from '../../bench/lib/product.ts';
 import { mustGql, newUser, TIERS, upload } from './api.ts';
 import type { RawRequest } from './http.ts';
 import type { Random } from './random.ts';
@@ -19,11 +20,13 @@ export async function photoJpeg(width: number, height: number): Promise<Buffer> 
     .toBuffer();
 }
 
-function uploadBody(jpeg: Buffer): { boundary: string; body: Buffer } {
+/** An upload body whose JPEG carries `marker` (see markedParts): every upload a new image, never a duplicate answered from the store. */
+function uploadBody(jpeg: Buffer, marker: string): { boundary: string; body: Buffer } {
   const boundary = `----load${randomBytes(8).toString('hex')}`;
   const operations = JSON.stringify({ query: 'mutation($file: Upload!) { uploadImage(file: $file) { id } }', variables: { file: null } });
   const head = `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`;
-  return { boundary, body: Buffer.concat([Buffer.from(head), jpeg, Buffer.from(`\r\n--${boundary}--\r\n`)]) };
+  const file = markedParts({ bytes: new Uint8Array(jpeg), type: 'image/jpeg' }, marker);
+  return { boundary, body: Buffer.concat([Buffer.from(head), ...file, Buffer.from(`\r\n--${boundary}--\r\n`)]) };
 }
 
 /** Users, seeded images and ready-made requests of each kind. */
@@ -42,13 +45,14 @@ export async function prepareWorkload(server: ServerUnderTest, adminToken: strin
   const lister = await newUser(server.origin, adminToken, 'load-lister', TIERS.enterprise);
   const small = await photoJpeg(400, 300);
   for (let i = 0; i < 60; i++) {
-    const answer = await upload(server.origin, lister.token, { bytes: new Uint8Array(small), name: `seed-${i}.jpg`, type: 'image/jpeg' });
+    // sixty images, not one: equal bytes would be stored once
+    const answer = await upload(server.origin, lister.token, { bytes: new Uint8Array(small), name: `seed-${i}.jpg`, type: 'image/jpeg' }, 'id format', `seed-${i}`);
     if (!answer.data?.uploadImage) throw new Error(`seeding the list failed: ${JSON.stringify(answer.errors)}`);
   }
   const data = await mustGql(server.origin, LIST_QUERY, {}, lister.token);
   const nodes = data.images.edges.map((e: any) => e.node) as Array<{ id: string; thumbnails: Array<{ size: number; url: string }> }>;
   const thumbnailPaths = nodes.flatMap((n) => n.thumbnails.map((t) => new URL(t.url)).map((u) => u.pathname + u.search));
-  const bodies = uploaders.map(() => uploadBody(photo));
+  let sent = 0;
   const json = (token: string, payload: unknown): RawRequest => ({
     method: 'POST',
     path: '/graphql',
@@ -66,7 +70,7 @@ export async function prepareWorkload(server: ServerUnderTest, adminToken: strin
       switch (kind) {
         case 'upload': {
           const i = rng.int(0, uploaders.length - 1);
-          const { boundary, body } = bodies[i]!;
+          const { boundary, body } = uploadBody(photo, `load-${++sent}`);
           return {
             method: 'POST',
             path: '/graphql',

@@ -11,7 +11,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['shared'],
   ['config'],
   ['db', 'storage', 'observability'],
-  ['auth', 'tiers', 'users', 'images', 'links', 'jobs', 'audit', 'stats'],
+  ['auth', 'tiers', 'users', 'quotas', 'images', 'links', 'jobs', 'audit', 'stats'],
   // the entry points and the wiring: GraphQL schema and context, HTTP routes, processes
   ['graphql', 'http', 'cluster', 'bin', '.'],
 ];

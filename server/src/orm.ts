@@ -8,6 +8,7 @@ import { LoginFailure, LoginKnownNetwork } from './auth/login-failure.entity.js'
 import { RevokedSession } from './auth/revoked-session.entity.js';
 import { Image } from './images/image.entity.js';
 import { ExpiringLink } from './links/expiring-link.entity.js';
+import { RecentUpload, UserUsage } from './quotas/usage.entity.js';
 import type { Logger } from './shared/logger.js';
 import { ImageTally } from './stats/image-tally.entity.js';
 import { UploadDay } from './stats/upload-day.entity.js';
@@ -15,7 +16,7 @@ import { Tier } from './tiers/tier.entity.js';
 import { User } from './users/user.entity.js';
 import { migrations } from './db/migrations/index.js';
 
-export const entities = [Tier, User, Image, ExpiringLink, LoginFailure, LoginKnownNetwork, AccessToken, RevokedSession, AuditEvent, ImageTally, UploadDay];
+export const entities = [Tier, User, Image, ExpiringLink, LoginFailure, LoginKnownNetwork, AccessToken, RevokedSession, AuditEvent, ImageTally, UploadDay, UserUsage, RecentUpload];
 
 export interface OrmOptions {
   clientUrl: string;

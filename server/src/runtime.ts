@@ -28,6 +28,7 @@ import { ServingFactsCache } from './links/serving-facts.js';
 import { LinkUrls } from './links/link-urls.js';
 import { LinkService } from './links/link.service.js';
 import { Metrics } from './observability/metrics.js';
+import { QuotaService } from './quotas/quota.service.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createStorage } from './storage/create-storage.js';
@@ -127,6 +128,8 @@ export async function startRuntime(config: Config, options: StartOptions & { wor
       fileCleanup: (job) => files.removeAll(job.images),
       orphanSweep: async () => {
         await sweeper.sweep();
+        // the same hourly beat: upload records that left the rate window
+        await QuotaService.prune(jobsEm, clock);
       },
       linkPrune: async () => {
         const deleted = await LinkService.prune(jobsEm.fork(), clock, config.linkRetentionDays);

@@ -37,15 +37,19 @@ const tier = {
   thumbnailHeights: [100, 400],
   originalLink: true,
   expiringLinks: false,
+  maxImages: 500,
+  maxBytes: null,
+  uploadsPerHour: 60,
   builtin: false,
   userCount: 3,
   ...stamps,
 };
-const user = { id: 'u1', username: 'ada', isAdmin: false, tier, ...stamps };
+const usage = { images: 12, bytes: 3_500_000_000, uploadsLastHour: 2 };
+const user = { id: 'u1', username: 'ada', isAdmin: false, tier, usage, ...stamps };
 const thumbnail = { size: 100, width: 133, height: 100, url: '/files/thumb-token' };
 const image = { id: 'i1', filename: 'cat.png', format: 'PNG', width: 800, height: 600, bytes: 5120, owner: user, thumbnails: [thumbnail], placeholder: { dominantColor: '#336699' }, ...stamps };
 // what the server answers for the fragments the app selects
-const userRecord = { id: 'u1', username: 'ada', isAdmin: false, tier: { id: 't1', name: 'Pro' }, tierId: 't1', ...stamps };
+const userRecord = { id: 'u1', username: 'ada', isAdmin: false, tier: { id: 't1', name: 'Pro' }, tierId: 't1', usage, ...stamps };
 const imageRecord = {
   id: 'i1',
   filename: 'cat.png',
@@ -115,11 +119,12 @@ describe('buildQuery: tiers', () => {
 
   test('CREATE sends only the fields CreateTierInput takes', async () => {
     const result = buildQuery('CREATE', 'tiers', {
-      data: { name: 'Pro', thumbnailHeights: [100, 400], originalLink: true, expiringLinks: false, builtin: true },
+      data: { name: 'Pro', thumbnailHeights: [100, 400], originalLink: true, expiringLinks: false, maxImages: 500, maxBytes: null, builtin: true },
     });
 
     expect(operationOf(result)).toEqual({ type: 'mutation', name: 'CreateTier', fields: ['createTier'] });
-    expect(result.variables).toEqual({ input: { name: 'Pro', thumbnailHeights: [100, 400], originalLink: true, expiringLinks: false } });
+    // a limit left empty is null: no limit
+    expect(result.variables).toEqual({ input: { name: 'Pro', thumbnailHeights: [100, 400], originalLink: true, expiringLinks: false, maxImages: 500, maxBytes: null } });
     const response = await serve(result, { createTier: tier });
     expect(result.parseResponse(response)).toEqual({ data: tier });
   });
@@ -134,7 +139,7 @@ describe('buildQuery: tiers', () => {
     expect(operationOf(result)).toEqual({ type: 'mutation', name: 'UpdateTier', fields: ['updateTier'] });
     expect(result.variables).toEqual({
       id: 't1',
-      input: { name: 'Gold', thumbnailHeights: [200], originalLink: true, expiringLinks: false },
+      input: { name: 'Gold', thumbnailHeights: [200], originalLink: true, expiringLinks: false, maxImages: 500, maxBytes: null, uploadsPerHour: 60 },
     });
     const response = await serve(result, { updateTier: { ...tier, name: 'Gold', thumbnailHeights: [200] } });
     expect(result.parseResponse(response)).toEqual({ data: { ...tier, name: 'Gold', thumbnailHeights: [200] } });

@@ -56,7 +56,8 @@ const RESOURCES: Record<string, ResourceOperations> = {
     sortFields: { name: 'NAME', createdAt: 'CREATED_AT', updatedAt: 'UPDATED_AT' },
     filter: (f) => pick(f, ['q', 'builtin', 'ids']),
     toRecord: (tier) => ({ ...tier }),
-    toInput: (data) => pick(data, ['name', 'thumbnailHeights', 'originalLink', 'expiringLinks']),
+    // an emptied limit arrives as null, which the server reads as "no limit"
+    toInput: (data) => pick(data, ['name', 'thumbnailHeights', 'originalLink', 'expiringLinks', 'maxImages', 'maxBytes', 'uploadsPerHour']),
   },
   users: {
     list: UsersQuery,

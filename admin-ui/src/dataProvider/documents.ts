@@ -9,6 +9,9 @@ export const TierFields = graphql(`
     thumbnailHeights
     originalLink
     expiringLinks
+    maxImages
+    maxBytes
+    uploadsPerHour
     builtin
     userCount
     createdAt
@@ -67,6 +70,11 @@ export const UserFields = graphql(`
     tier {
       id
       name
+    }
+    usage {
+      images
+      bytes
+      uploadsLastHour
     }
   }
 `);

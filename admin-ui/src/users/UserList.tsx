@@ -1,4 +1,5 @@
-import { BooleanField, BooleanInput, Datagrid, DateField, List, ReferenceField, ReferenceInput, SearchInput, SelectInput, TextField } from 'react-admin';
+import { BooleanField, BooleanInput, Datagrid, DateField, FunctionField, List, NumberField, ReferenceField, ReferenceInput, SearchInput, SelectInput, TextField } from 'react-admin';
+import { formatBytes } from '../tiers/limits';
 
 const filters = [
   <SearchInput key="q" source="q" alwaysOn placeholder="Username" />,
@@ -15,6 +16,10 @@ export default function UserList() {
         <TextField source="username" />
         <ReferenceField source="tierId" reference="tiers" label="Tier" sortable={false} link={false} />
         <BooleanField source="isAdmin" label="Admin" />
+        {/* usage against the tier's limits, read with the page in one query */}
+        <NumberField source="usage.images" label="Images" sortable={false} />
+        <FunctionField label="Storage" sortable={false} render={(user: { usage?: { bytes: number } }) => (user.usage ? formatBytes(user.usage.bytes) : '')} />
+        <NumberField source="usage.uploadsLastHour" label="Uploads (last hour)" sortable={false} />
         <DateField source="createdAt" label="Created" />
       </Datagrid>
     </List>

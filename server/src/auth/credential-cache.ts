@@ -40,7 +40,7 @@ export const CREDENTIAL_CACHE_DEFAULTS: CredentialCacheOptions = { maxEntries: 1
 const VIEWER = {
   name: 'viewer',
   text: `select u.id, u.username, u.token_version, u.is_admin, u.tier_id, u.created_at, u.updated_at,
-    ${['id', 'name', 'thumbnail_heights', 'original_link', 'expiring_links', 'builtin', 'created_at', 'updated_at'].map((c) => `t.${c} as ${TIER_PREFIX}${c}`).join(', ')}
+    ${['id', 'name', 'thumbnail_heights', 'original_link', 'expiring_links', 'max_images', 'max_bytes', 'uploads_per_hour', 'builtin', 'created_at', 'updated_at'].map((c) => `t.${c} as ${TIER_PREFIX}${c}`).join(', ')}
   from users u join tiers t on t.id = u.tier_id where u.id = $1`,
 };
 const SESSION_REVOKED = { name: 'session-revoked', text: 'select 1 from revoked_sessions where id = $1' };

@@ -13,6 +13,9 @@ import type { Sql } from '../db/sql.js';
 import type { ImageFiles } from '../images/image-files.js';
 import { ImageService } from '../images/image.service.js';
 import type { Placeholders } from '../images/placeholders.js';
+import { UploadService } from '../images/image-upload.service.js';
+import { QuotaService } from '../quotas/quota.service.js';
+import type { Usage } from '../quotas/usage.types.js';
 import type { ProcessingPool } from '../images/processing-pool.js';
 import type { ThumbnailService } from '../images/thumbnail.service.js';
 import type { LinkUrls } from '../links/link-urls.js';
@@ -63,6 +66,8 @@ export interface Services {
   tiers: TierService;
   users: UserService;
   images: ImageService;
+  uploads: UploadService;
+  quotas: QuotaService;
   links: LinkService;
   audit: AuditService;
   stats: AdminStatsService;
@@ -88,6 +93,8 @@ export interface Context {
 
 export interface Loaders {
   tierUserCount: DataLoader<string, number>;
+  /** Each user's usage, for a page of users in one query. */
+  usage: DataLoader<string, Usage>;
 }
 
 export function createContext(deps: AppDeps, em: EntityManager, auth: Authentication, clientAddress?: string): Context {
@@ -104,24 +111,15 @@ export function createContext(deps: AppDeps, em: EntityManager, auth: Authentica
     deps.servingFacts.forget(change);
     if (change.kind === 'user' || change.kind === 'tier') credentials.forget({ kind: change.kind, id: change.id });
   };
-  const images = new ImageService(
-    em,
-    deps.sql,
-    deps.files,
-    deps.pool,
-    deps.links,
-    clock,
-    limits,
-    deps.background,
-    (stored) => {
-      for (const image of stored) {
-        deps.metrics.imagesUploaded.inc({ format: image.format });
-        deps.metrics.uploadedBytes.inc(image.bytes);
-      }
-    },
-    accessChanged,
-    deps.placeholders,
-  );
+  const images = new ImageService(em, deps.sql, deps.links, deps.background, accessChanged, deps.placeholders, config.thumbnailFormats);
+  const quotas = new QuotaService(em, clock);
+  const uploads = new UploadService(em, deps.sql, deps.files, deps.pool, quotas, clock, limits, (stored, duplicates) => {
+    for (const image of stored) {
+      deps.metrics.imagesUploaded.inc({ format: image.format });
+      deps.metrics.uploadedBytes.inc(image.bytes);
+    }
+    if (duplicates > 0) deps.metrics.duplicateUploads.inc(duplicates);
+  });
   // the request's id and address are fixed now: the context is made inside the request's scope
   const viewer = auth.viewer;
   const audit = new AuditTrail(clock, { id: viewer?.id ?? 'anonymous', name: viewer?.username, requestId: currentRequestId(), clientAddress });
@@ -133,13 +131,18 @@ export function createContext(deps: AppDeps, em: EntityManager, auth: Authentica
     authFailure: auth.failure,
     clientAddress,
     // batched per tick but never cached: a mutation earlier in the same request may have moved users
-    loaders: { tierUserCount: new DataLoader((ids: readonly string[]) => tiers.userCounts(ids), { cache: false }) },
+    loaders: {
+      tierUserCount: new DataLoader((ids: readonly string[]) => tiers.userCounts(ids), { cache: false }),
+      usage: new DataLoader((ids: readonly string[]) => quotas.usageOf(ids), { cache: false }),
+    },
     services: {
       auth: new AuthService(em, deps.tokens, new LoginThrottle(em, clock, config.loginThrottle), credentials, clock),
       accessTokens: new AccessTokenService(em, clock, credentials, audit),
       tiers,
       users: new UserService(em, clock, deps.background, audit, accessChanged, (userId) => credentials.forget({ kind: 'user', id: userId })),
       images,
+      uploads,
+      quotas,
       links: new LinkService(em, images, deps.links, clock, audit, accessChanged),
       audit: new AuditService(em),
       stats: new AdminStatsService(em, clock, deps.jobs),

@@ -23,6 +23,8 @@ const ONCE_PER_OPERATION = new Set(['login']);
 
 /** Arguments that size a list; both `limit` (admin lists) and `first` (images) cap at MAX_PAGE_SIZE. */
 const PAGE_ARGS = ['limit', 'first'];
+/** Arguments whose list asks for one item each (`imagesBySha256`): the literal's length, or MAX_PAGE_SIZE for a variable. */
+const LIST_ARGS = ['sha256'];
 
 export type LimitReason = 'MAX_DEPTH' | 'MAX_COST' | 'MAX_ALIASES' | 'MAX_DIRECTIVES' | 'MAX_TOKENS' | 'ONCE_PER_OPERATION';
 
@@ -49,7 +51,8 @@ function add(into: Tally, other: Tally): void {
  * One validation rule for every operation limit. Cost: a root field or a field of object type costs 1,
  * a scalar field 0, and a field with a `limit`/`first` argument multiplies the cost of what it selects by
  * that page size: the literal value, the argument's default when absent, or MAX_PAGE_SIZE for a variable,
- * since validation runs once per document, before any variable is known. Introspection is not counted
+ * since validation runs once per document, before any variable is known; a field that answers one item
+ * per element of a list argument (`imagesBySha256`) multiplies by that list's length. Introspection is not counted
  * (production turns it off). Fragments are counted where they are spread, each computed once, so a
  * fragment that spreads others many times cannot make the count itself expensive.
  */
@@ -117,6 +120,11 @@ export function operationLimitsRule(limits: Omit<OperationLimits, 'maxTokens'>):
 
 function pageSize(field: FieldNode, args: ReadonlyArray<{ name: string; defaultValue?: unknown }>): number {
   const arg = args.find((a) => PAGE_ARGS.includes(a.name));
+  const listArg = args.find((a) => LIST_ARGS.includes(a.name));
+  if (!arg && listArg) {
+    const value = field.arguments?.find((a) => a.name.value === listArg.name)?.value;
+    return value?.kind === Kind.LIST ? Math.min(value.values.length, MAX_PAGE_SIZE) : MAX_PAGE_SIZE;
+  }
   if (!arg) return 1;
   const value = field.arguments?.find((a) => a.name.value === arg.name)?.value;
   const requested =

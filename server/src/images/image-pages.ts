@@ -20,16 +20,17 @@ export interface ImagePage {
 }
 
 // created_at as epoch milliseconds: the driver hands timestamps over as text, and the cursor needs the exact value
-const IMAGE_COLUMNS =
-  'i.id, i.filename, i.format, i.width, i.height, i.bytes, i.link_version, i.placeholder_hash, i.placeholder_data_url, i.placeholder_color, floor(extract(epoch from i.created_at) * 1000)::bigint as created_ms';
+export const IMAGE_COLUMNS =
+  'i.id, i.filename, i.format, i.width, i.height, i.bytes, i.sha256, i.link_version, i.placeholder_hash, i.placeholder_data_url, i.placeholder_color, floor(extract(epoch from i.created_at) * 1000)::bigint as created_ms';
 
-interface ImageRow {
+export interface ImageRow {
   id: string;
   filename: string;
   format: ImageFormat;
   width: number;
   height: number;
   bytes: number;
+  sha256: string | null;
   link_version: number;
   placeholder_hash: string | null;
   placeholder_data_url: string | null;
@@ -162,7 +163,7 @@ export async function imagePage(sql: Sql, owner: User, args: ImagesArgs): Promis
  * entity's accessors, they would each start the ORM's change tracking, which a read-only page never
  * uses and which cost more than everything else about a row.
  */
-function imageFromRow(row: ImageRow, owner: User): Image {
+export function imageFromRow(row: ImageRow, owner: User): Image {
   const image = {
     id: row.id,
     owner,
@@ -171,6 +172,7 @@ function imageFromRow(row: ImageRow, owner: User): Image {
     width: row.width,
     height: row.height,
     bytes: row.bytes,
+    sha256: row.sha256,
     createdAt: new Date(Number(row.created_ms)),
     linkVersion: row.link_version,
     placeholderHash: row.placeholder_hash,

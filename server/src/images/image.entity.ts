@@ -1,8 +1,9 @@
 import { ArrayType } from '@mikro-orm/core';
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { accessTrigger } from '../db/access-triggers.js';
 import { TALLY_TRIGGERS } from '../db/tally-triggers.js';
+import { usageTriggerDefs } from '../db/usage-triggers.js';
 import { Node } from '../shared/relay.js';
 import type { PlaceholderData } from './placeholder.js';
 import { Placeholder } from './placeholder.type.js';
@@ -29,8 +30,12 @@ registerEnumType(ImageFormat, {
     accessTrigger('access_deleted', 'image', ['delete']),
     accessTrigger('access_links_rotated', 'image', ['update'], 'old.link_version is distinct from new.link_version'),
     ...TALLY_TRIGGERS,
+    ...usageTriggerDefs,
   ],
 })
+// the same bytes once per owner; also the index behind imagesBySha256. Rows from before hashing have
+// no hash (null), and nulls never collide
+@Unique({ name: 'images_owner_sha256_unique', properties: ['owner', 'sha256'] })
 // serves the keyset-paginated list: an owner's images, newest first, ties broken by id
 @Index({
   name: 'images_owner_created_id_index',
@@ -70,9 +75,22 @@ export class Image {
   @Property({ type: 'integer' })
   height!: number;
 
-  @Field(() => Int, { description: 'Size of the original file.' })
+  @Field(() => Int, { description: 'Size of the original file as stored (after location stripping, see sha256).' })
   @Property({ type: 'integer' })
   bytes!: number;
+
+  /**
+   * Hex SHA-256 of the bytes as they were uploaded, computed while they streamed in: what a client can
+   * compute before uploading. Location stripping may rewrite the stored original afterwards, so this is
+   * not always the hash of what a link serves.
+   */
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'SHA-256 (64 lower-case hex digits) of the file exactly as it was uploaded, before location stripping: what a client can compute before uploading (see imagesBySha256). Null for images stored before hashes were kept.',
+  })
+  @Property({ type: 'text', nullable: true })
+  sha256: string | null = null;
 
   // milliseconds, like a JS Date: the list cursor carries this value and must match it exactly
   @Field(() => Date, { description: 'When it was uploaded.' })

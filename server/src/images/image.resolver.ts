@@ -11,16 +11,33 @@ import { UploadScalar, type UploadRef } from './upload.scalar.js';
 @Resolver(() => Image)
 export class ImageResolver {
   @Authorized()
-  @Mutation(() => Image, { description: 'PNG or JPEG, decided from the bytes. Send `Apollo-Require-Preflight: true`.' })
+  @Mutation(() => Image, {
+    description:
+      'PNG or JPEG, decided from the bytes. Send `Apollo-Require-Preflight: true`. Bytes you already uploaded return that image (same id, links and createdAt) and store nothing, so a retry is safe. Refused with QUOTA_EXCEEDED or RATE_LIMITED past your tier’s limits.',
+  })
   async uploadImage(@Arg('file', () => UploadScalar, { description: 'The file, as the GraphQL multipart request spec sends it.' }) file: UploadRef, @Ctx() ctx: Context): Promise<Image> {
-    const [image] = await ctx.services.images.upload(viewerOf(ctx), [file]);
+    const [image] = await ctx.services.uploads.upload(viewerOf(ctx), [file]);
     return image!;
   }
 
   @Authorized()
-  @Mutation(() => [Image], { description: 'All or nothing: one bad file stores none of them.' })
+  @Mutation(() => [Image], {
+    description: 'All or nothing: one bad file, or a batch past your tier’s limits, stores none of them. Equal files give the same image, in their places.',
+  })
   uploadImages(@Arg('files', () => [UploadScalar], { description: 'Up to MAX_FILES_PER_REQUEST files.' }) files: UploadRef[], @Ctx() ctx: Context): Promise<Image[]> {
-    return ctx.services.images.upload(viewerOf(ctx), files);
+    return ctx.services.uploads.upload(viewerOf(ctx), files);
+  }
+
+  @Authorized()
+  @Query(() => [Image], {
+    nullable: 'items',
+    description: 'Which of these files you already have, by the SHA-256 of their bytes: your image for each hash, in order, null where you have none. At most 100 hashes.',
+  })
+  imagesBySha256(
+    @Arg('sha256', () => [String], { description: 'Hex SHA-256 digests (64 hex digits, any case) of files as you would upload them.' }) hashes: string[],
+    @Ctx() ctx: Context,
+  ): Promise<Array<Image | null>> {
+    return ctx.services.images.bySha256(viewerOf(ctx), hashes);
   }
 
   @Authorized()

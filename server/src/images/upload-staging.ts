@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,24 +11,30 @@ import { ImageRejectedError } from './image-processor.js';
 export interface StagedFile {
   path: string;
   bytes: number;
+  /** Hex SHA-256 of the bytes as they arrived: what identifies the upload (see Image.sha256). */
+  sha256: string;
   remove(): Promise<void>;
 }
 
 class TooLargeSignal extends Error {}
 
 /**
- * Streams an upload to a file of its own in the staging folder, counting bytes as they pass and
- * stopping at the limit, so an oversized upload never sits whole in memory or on disk.
+ * Streams an upload to a file of its own in the staging folder, counting and hashing bytes as they
+ * pass and stopping at the limit, so an oversized upload never sits whole in memory or on disk, and
+ * its hash costs no second read.
  */
 export async function stageUpload(openSource: () => Readable, dir: string, maxBytes: number): Promise<StagedFile> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${randomUUID()}.upload`);
   const remove = () => rm(path, { force: true });
   let bytes = 0;
+  const hash = createHash('sha256');
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       bytes += chunk.length;
-      callback(bytes > maxBytes ? new TooLargeSignal() : null, chunk);
+      if (bytes > maxBytes) return callback(new TooLargeSignal());
+      hash.update(chunk);
+      callback(null, chunk);
     },
   });
   try {
@@ -42,7 +48,7 @@ export async function stageUpload(openSource: () => Readable, dir: string, maxBy
     await remove();
     throw new ImageRejectedError('EMPTY');
   }
-  return { path, bytes, remove };
+  return { path, bytes, sha256: hash.digest('hex'), remove };
 }
 
 const UNSTORABLE = 'Uploads cannot be stored right now';

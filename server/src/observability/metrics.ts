@@ -54,6 +54,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly duplicateUploads = new Counter({
+    name: 'images_duplicate_uploads_total',
+    help: 'Uploaded files answered with an image their owner already had (same SHA-256), stored again never',
+    registers: [this.registry],
+  });
+
   readonly imageProcessing = new Histogram({
     name: 'image_processing_duration_seconds',
     help: 'Time a decode-and-thumbnail job held a worker, by trigger (upload, lazy, background)',

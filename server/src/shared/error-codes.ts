@@ -14,6 +14,10 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, meaning: 'Signed in, but not allowed (an admin-only field or operation).' },
   LINK_INVALID: { status: 403, meaning: 'A link whose signature does not verify, or whose URLs were rotated.' },
   LINK_NOT_ALLOWED: { status: 403, meaning: 'The owner’s tier no longer includes this link.' },
+  QUOTA_EXCEEDED: {
+    status: 403,
+    meaning: 'The upload would take you past your tier’s limit; nothing was stored. `kind` says which (`IMAGES` or `BYTES`), with `limit`, `used` and `requested`. Retrying does not help until you delete images or your tier changes.',
+  },
   NOT_FOUND: { status: 404, meaning: 'No such thing, or not yours: the two look the same.' },
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'A link route asked with another method than GET or HEAD.' },
   CONFLICT: { status: 409, meaning: 'The change collides with what exists: a name taken, a tier still in use.' },
@@ -54,6 +58,7 @@ export const ERROR_REASONS = {
   MAX_TOKENS: { code: 'GRAPHQL_VALIDATION_FAILED', meaning: 'More tokens than `GRAPHQL_MAX_TOKENS`.' },
   ONCE_PER_OPERATION: { code: 'GRAPHQL_VALIDATION_FAILED', meaning: 'A field that may appear once per operation (`login`) appears more often.' },
   QUEUE_FULL: { code: 'RATE_LIMITED', meaning: 'Too many images are waiting to be processed.' },
+  UPLOADS_PER_HOUR: { code: 'RATE_LIMITED', meaning: 'Your tier’s `uploadsPerHour` is used up (`limit`, `used`); `retryAfterSeconds` says when enough of the last hour’s uploads age out.' },
   STORAGE_FULL: { code: 'SERVICE_UNAVAILABLE', meaning: 'Image storage is full.' },
   STORAGE_UNWRITABLE: { code: 'SERVICE_UNAVAILABLE', meaning: 'Image storage cannot be written (read-only, permissions).' },
 } as const satisfies Record<string, { code: HttpErrorCode; meaning: string }>;

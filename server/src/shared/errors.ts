@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  | 'QUOTA_EXCEEDED'
   | 'SERVICE_UNAVAILABLE'
   | 'IMAGE_CORRUPT';
 
@@ -104,6 +105,25 @@ export class RateLimitedError extends AppError {
     // what it prints; format-error drops it as well, since it rebuilds extensions from this error
     const retryAfter = String(details?.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
     super(message, 'RATE_LIMITED', { ...details, http: { status: HTTP_STATUS.RATE_LIMITED, headers: new Map([['retry-after', retryAfter]]) } });
+  }
+}
+
+/** Which tier limit an upload would pass. */
+export type QuotaKind = 'IMAGES' | 'BYTES';
+
+/**
+ * An upload refused because it would take the user past a limit of their tier: HTTP 403 when it is the
+ * operation's only result. Not 429 (waiting does not help), not 413 (one small file can be refused),
+ * not 409 (there is nothing the client's input collides with): the account may not store more.
+ */
+export class QuotaExceededError extends AppError {
+  constructor(kind: QuotaKind, details: { limit: number; used: number; requested: number }) {
+    const what = kind === 'IMAGES' ? 'images' : 'bytes of originals';
+    super(`Your tier allows ${details.limit} ${what}; you have ${details.used} and this upload needs ${details.requested} more`, 'QUOTA_EXCEEDED', {
+      kind,
+      ...details,
+      http: { status: HTTP_STATUS.QUOTA_EXCEEDED },
+    });
   }
 }
 

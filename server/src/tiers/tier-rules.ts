@@ -25,3 +25,23 @@ export function checkThumbnailHeights(heights: readonly number[], field = 'input
   if (new Set(heights).size !== heights.length) throw new BadUserInputError('Thumbnail heights must not repeat', { field });
   return [...heights].sort((a, b) => a - b);
 }
+
+/** A tier's quotas; null means no limit. */
+export interface TierLimits {
+  maxImages: number | null;
+  maxBytes: number | null;
+  uploadsPerHour: number | null;
+}
+
+/**
+ * A quota as given: null (or left out) for no limit, else a whole number of at least 1. Zero is refused
+ * rather than read as "no uploads at all": a tier that may store nothing is a mistake more often than
+ * a wish. `maxBytes` arrives as a GraphQL Float, so whole and within what a double holds exactly.
+ */
+export function checkLimit(value: number | null | undefined, field: string): number | null {
+  if (value === null || value === undefined) return null;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new BadUserInputError(`A limit is a whole number of at least 1, or null for no limit; got ${value}`, { field });
+  }
+  return value;
+}

@@ -1,4 +1,4 @@
-import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageArgs, SortOrder } from '../shared/list-args.js';
 import { Tier } from './tier.entity.js';
 
@@ -65,6 +65,15 @@ export class CreateTierInput {
 
   @Field(() => Boolean, { nullable: true, defaultValue: false, description: 'Whether users may create links that expire.' })
   expiringLinks: boolean = false;
+
+  @Field(() => Int, { nullable: true, description: 'Most images per user, at least 1; null or left out for no limit.' })
+  maxImages?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Most bytes of originals per user, a whole number of at least 1; null or left out for no limit.' })
+  maxBytes?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Most new images per user in any hour, at least 1; null or left out for no limit.' })
+  uploadsPerHour?: number | null;
 }
 
 @InputType({ description: 'Changes to a tier; fields left out stay as they are.' })
@@ -80,4 +89,13 @@ export class UpdateTierInput {
 
   @Field(() => Boolean, { nullable: true, description: 'Whether users may create links that expire.' })
   expiringLinks?: boolean;
+
+  @Field(() => Int, { nullable: true, description: 'At least 1; null removes the limit, left out keeps it. A limit below what users already have keeps their images and refuses their uploads until they are under it.' })
+  maxImages?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'A whole number of at least 1; null removes the limit, left out keeps it.' })
+  maxBytes?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'At least 1; null removes the limit, left out keeps it.' })
+  uploadsPerHour?: number | null;
 }

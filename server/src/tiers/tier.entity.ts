@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ArrayType } from '@mikro-orm/core';
+import { ArrayType, BigIntType } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { accessTrigger, authTrigger } from '../db/access-triggers.js';
 import { Node } from '../shared/relay.js';
 
@@ -29,6 +29,24 @@ export class Tier {
   @Field(() => Boolean, { description: 'Whether users may create links that expire.' })
   @Property({ type: 'boolean' })
   expiringLinks: boolean = false;
+
+  @Field(() => Int, { nullable: true, description: 'Most images a user on this tier may have; null for no limit. Uploads past it get QUOTA_EXCEEDED.' })
+  @Property({ type: 'integer', nullable: true })
+  maxImages: number | null = null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Most bytes of originals (as stored) a user on this tier may have, a whole number; null for no limit. Uploads past it get QUOTA_EXCEEDED.',
+  })
+  @Property({ type: new BigIntType('number'), nullable: true })
+  maxBytes: number | null = null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Most new images a user on this tier may store in any hour (a sliding window, deleted ones included); null for no limit. Uploads past it get RATE_LIMITED.',
+  })
+  @Property({ type: 'integer', nullable: true })
+  uploadsPerHour: number | null = null;
 
   @Field(() => Boolean, { description: 'Builtin tiers (Basic, Premium, Enterprise) cannot be deleted.' })
   @Property({ type: 'boolean' })

@@ -9,7 +9,7 @@ import type { AccessChange } from '../links/serving-facts.js';
 import type { Clock } from '../shared/clock.js';
 import { isUuid } from '../shared/ids.js';
 import { User } from '../users/user.entity.js';
-import { checkThumbnailHeights, checkTierName } from './tier-rules.js';
+import { checkLimit, checkThumbnailHeights, checkTierName } from './tier-rules.js';
 import type { CreateTierInput, TierListArgs, TierList, UpdateTierInput } from './tier.args.js';
 import { BUILTIN_TIER_IDS, Tier } from './tier.entity.js';
 
@@ -52,13 +52,20 @@ export class TierService {
     tier.thumbnailHeights = checkThumbnailHeights(input.thumbnailHeights);
     tier.originalLink = input.originalLink ?? false;
     tier.expiringLinks = input.expiringLinks ?? false;
+    tier.maxImages = checkLimit(input.maxImages, 'input.maxImages');
+    tier.maxBytes = checkLimit(input.maxBytes, 'input.maxBytes');
+    tier.uploadsPerHour = checkLimit(input.uploadsPerHour, 'input.uploadsPerHour');
     tier.createdAt = tier.updatedAt = this.clock.now();
     this.audit.record(this.em, { action: AuditAction.TIER_CREATE, target: { type: AuditTargetType.TIER, id: tier.id }, after: auditedFields(tier) });
     await this.save(tier);
     return tier;
   }
 
-  /** Changes apply to every user on the tier at once: their lists and links follow the new rules. */
+  /**
+   * Changes apply to every user on the tier at once: their lists and links follow the new rules, and
+   * new limits hold for every upload admitted from then on (a limit below what users have keeps
+   * their images and refuses their uploads until they are under it).
+   */
   async update(id: string, input: UpdateTierInput): Promise<Tier> {
     const tier = await this.get(id);
     const before = auditedFields(tier);
@@ -67,6 +74,10 @@ export class TierService {
     if (input.thumbnailHeights != null) tier.thumbnailHeights = checkThumbnailHeights(input.thumbnailHeights);
     if (input.originalLink != null) tier.originalLink = input.originalLink;
     if (input.expiringLinks != null) tier.expiringLinks = input.expiringLinks;
+    // for the limits null means "no limit", so only a field left out leaves one as it is
+    if (input.maxImages !== undefined) tier.maxImages = checkLimit(input.maxImages, 'input.maxImages');
+    if (input.maxBytes !== undefined) tier.maxBytes = checkLimit(input.maxBytes, 'input.maxBytes');
+    if (input.uploadsPerHour !== undefined) tier.uploadsPerHour = checkLimit(input.uploadsPerHour, 'input.uploadsPerHour');
     tier.updatedAt = this.clock.now();
     this.audit.record(this.em, { action: AuditAction.TIER_UPDATE, target: { type: AuditTargetType.TIER, id: tier.id }, ...changedFields(before, auditedFields(tier)) });
     await this.save(tier);

@@ -1,7 +1,9 @@
-import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { viewerOf, type Context } from '../graphql/context.js';
 import { CreateUserInput, UpdateUserInput, UserList, UserListArgs } from './user.args.js';
 import { User } from './user.entity.js';
+import { Usage } from '../quotas/usage.types.js';
+import { ForbiddenError } from '../shared/errors.js';
 
 @Resolver(() => User)
 export class UserResolver {
@@ -30,6 +32,15 @@ export class UserResolver {
     @Arg('input', () => UpdateUserInput, { description: 'What changes.' }) input: UpdateUserInput,
     @Ctx() ctx: Context): Promise<User> {
     return ctx.services.users.update(id, input, viewerOf(ctx).id);
+  }
+
+  @Authorized()
+  @FieldResolver(() => Usage, { description: 'What the user stores, against their tier’s limits: yours (me), or anyone’s for admins.' })
+  usage(@Root() user: User, @Ctx() ctx: Context): Promise<Usage> {
+    const viewer = viewerOf(ctx);
+    // users are only reachable as yourself or by admins; this holds should another path appear
+    if (!viewer.isAdmin && viewer.id !== user.id) throw new ForbiddenError('Only admins see other users’ usage');
+    return ctx.loaders.usage.load(user.id);
   }
 
   @Authorized('ADMIN')

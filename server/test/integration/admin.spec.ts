@@ -7,7 +7,7 @@ import { CREATE_TIER, CREATE_USER, DELETE_TIER, DELETE_USER, ME, TIER, UPDATE_TI
 
 /** Operations any signed-in user (or anyone, for login) may call; everything else in the schema is admin only. */
 const PUBLIC_OPERATIONS = [
-  'me', 'images', 'image', 'login', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks', 'node',
+  'me', 'images', 'image', 'login', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks', 'node', 'imagesBySha256',
   // a user's own credentials (credentials.spec.ts, access-tokens.spec.ts)
   'changePassword', 'logout', 'createAccessToken', 'accessTokens', 'revokeAccessToken',
 ];

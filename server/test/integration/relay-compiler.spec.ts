@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { png } from '../support/images.js';
+import { distinctPng } from '../support/images.js';
 import { TestServer, type TestUser } from '../support/test-server.js';
 
 // relay-compiler (its npm package ships the binary) over a small app's documents, against the
@@ -61,7 +61,7 @@ describe('relay-compiler against schema.graphql', () => {
     owner = await server.createUser();
     for (let i = 0; i < 5; i++) {
       server.clock.advance(1000);
-      await server.upload(owner.token, [{ name: `p${i}.png`, data: await png(10, 10) }], { selection: 'id' });
+      await server.upload(owner.token, [{ name: `p${i}.png`, data: await distinctPng(10, 10) }], { selection: 'id' });
     }
   });
   afterAll(() => server?.stop());

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jpeg, png } from '../support/images.js';
+import { distinctJpeg, distinctPng, png } from '../support/images.js';
 import { BUILTIN_TIER_IDS, TestServer, type TestUser } from '../support/test-server.js';
 
 // Relay-conformant listing (issue 13): a cursor connection over your images in both directions and
@@ -32,7 +32,7 @@ beforeAll(async () => {
     // the last three share an upload instant: ties are broken by id
     if (i < COUNT - 2) server.clock.advance(1000);
     const name = i % 5 === 0 ? `Holiday_${i}%.jpg` : `img-${i}.png`;
-    const data = i % 5 === 0 ? await jpeg(20, 10) : await png(20, 10);
+    const data = i % 5 === 0 ? await distinctJpeg(20, 10) : await distinctPng(20, 10);
     const result = await server.upload(owner.token, [{ name, data }], { selection: 'id' });
     expect(result.errors).toBeUndefined();
   }

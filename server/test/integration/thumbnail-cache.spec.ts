@@ -64,7 +64,7 @@ describe('with the cache on (the default)', () => {
 
   it('serves a second GET of a thumbnail from memory, with the same headers, without reading storage', async () => {
     const owner = await server.createUser({ tierId: (await server.createTier({ thumbnailHeights: [200, 400] })).id });
-    const image = await upload(server, owner, await jpeg(600, 400));
+    const image = await upload(server, owner, await jpeg(600, 400, '#a33'));
     const before = await counters(server);
     const first = await get(server, thumb(image, 200));
     expect(first.status).toBe(200);
@@ -86,7 +86,7 @@ describe('with the cache on (the default)', () => {
     const wide = await server.createTier({ thumbnailHeights: [200, 400] });
     const narrow = await server.createTier({ thumbnailHeights: [200] });
     const owner = await server.createUser({ tierId: wide.id });
-    const image = await upload(server, owner, await jpeg(600, 400));
+    const image = await upload(server, owner, await jpeg(600, 400, '#3a3'));
     expect((await get(server, thumb(image, 400))).status).toBe(200);
     const before = await counters(server);
     expect((await get(server, thumb(image, 400))).status).toBe(200);
@@ -116,7 +116,7 @@ describe('with the cache on (the default)', () => {
   it('forgets a height the background sync removes: re-added, it is made again, not served from memory', async () => {
     const tier = await server.createTier({ thumbnailHeights: [200, 400] });
     const owner = await server.createUser({ tierId: tier.id });
-    const image = await upload(server, owner, await jpeg(600, 400));
+    const image = await upload(server, owner, await jpeg(600, 400, '#33a'));
     expect((await get(server, thumb(image, 400))).status).toBe(200);
     expect((await get(server, thumb(image, 400))).status).toBe(200);
 
@@ -145,7 +145,7 @@ describe('THUMBNAIL_CACHE_BYTES=0', () => {
 
   it('keeps nothing in memory: every GET reads storage', async () => {
     const owner = await server.createUser();
-    const image = await upload(server, owner, await jpeg(600, 400));
+    const image = await upload(server, owner, await jpeg(600, 400, '#aa3'));
     expect((await get(server, thumb(image, 200))).status).toBe(200);
     expect((await get(server, thumb(image, 200))).status).toBe(200);
     await server.deleteMediaFile(fileOf(image, 200));
@@ -168,7 +168,7 @@ describe('the per-thumbnail cap (THUMBNAIL_CACHE_MAX_ITEM_BYTES)', () => {
 
   it('keeps a small thumbnail and reads a larger one from storage every time', async () => {
     const owner = await server.createUser();
-    const small = await upload(server, owner, await jpeg(600, 400));
+    const small = await upload(server, owner, await jpeg(600, 400, '#3aa'));
     const large = await upload(server, owner, await noisy(600, 400));
     const smallBytes = (await get(server, thumb(small, 200))).bytes.length;
     const largeBytes = (await get(server, thumb(large, 200))).bytes.length;

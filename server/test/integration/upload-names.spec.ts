@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jpeg, png } from '../support/images.js';
+import { distinctJpeg, distinctPng } from '../support/images.js';
 import { BUILTIN_TIER_IDS, TestServer, type TestUser } from '../support/test-server.js';
 
 // Issue 13: a download is named after the uploaded file, and the stored name is the one the user
@@ -27,7 +27,7 @@ interface Uploaded {
 }
 
 async function upload(name: string, data?: Buffer): Promise<Uploaded> {
-  const result = await server.upload(owner.token, [{ name, data: data ?? (await jpeg(300, 200)) }], { selection: SELECTION });
+  const result = await server.upload(owner.token, [{ name, data: data ?? (await distinctJpeg(300, 200)) }], { selection: SELECTION });
   expect(result.errors).toBeUndefined();
   return result.data.uploadImage;
 }
@@ -94,7 +94,7 @@ describe('Content-Disposition', () => {
   });
 
   it('always ends in the detected format’s extension', async () => {
-    const image = await upload('scan.jpg', await png(300, 200));
+    const image = await upload('scan.jpg', await distinctPng(300, 200));
     expect(savedName(await disposition(image.originalUrl))).toBe('scan.png');
     expect(savedName(await disposition(thumb(image)))).toBe('scan-h200.png');
     const page = await upload('page.html');
@@ -103,7 +103,7 @@ describe('Content-Disposition', () => {
 
   it('names an expiring link’s download the same way', async () => {
     const enterprise = await server.createUser({ tierId: BUILTIN_TIER_IDS.enterprise });
-    const result = await server.upload(enterprise.token, [{ name: 'résumé.jpg', data: await jpeg(300, 200) }], { selection: 'id' });
+    const result = await server.upload(enterprise.token, [{ name: 'résumé.jpg', data: await distinctJpeg(300, 200) }], { selection: 'id' });
     const id = result.data.uploadImage.id;
     const link = (await server.gql(`mutation($id: ID!) { createExpiringLink(imageId: $id, expiresIn: 600) { url } }`, { id }, enterprise.token)).data.createExpiringLink.url;
     expect(await disposition(link)).toBe(`inline; filename="resume.jpg"; filename*=UTF-8''r%C3%A9sum%C3%A9.jpg`);

@@ -27,7 +27,7 @@ import { BUILTIN_TIER_IDS, TestServer, type GqlResponse, type TestUser } from '.
 const PUBLIC = ['login'];
 /** Root fields any signed-in user may call, on their own data. Every other root field is admin only. */
 const SIGNED_IN = [
-  'me', 'images', 'image', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks', 'node',
+  'me', 'images', 'image', 'uploadImage', 'uploadImages', 'deleteImage', 'createExpiringLink', 'expiringLinks', 'revokeExpiringLink', 'rotateImageLinks', 'node', 'imagesBySha256',
   // a user's own credentials (credentials.spec.ts)
   'changePassword', 'logout', 'createAccessToken', 'accessTokens', 'revokeAccessToken',
 ];

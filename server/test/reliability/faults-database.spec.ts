@@ -1,6 +1,6 @@
 // Faults F1, F2, F11 and F15 of /work/shared/RELIABILITY.md §2, made for real on one machine: a PostgreSQL
-// that is stopped and started, a server process killed with SIGKILL, a locked table. Why F9, F10 and F12
-// have no test of their own is at the end of this file.
+// that is stopped and started, a server process killed with SIGKILL, a locked table. Why F9 and F12
+// have no test of their own, and where F10's is, is at the end of this file.
 // The other faults are in the sibling files: F3–F5 (file systems that refuse writes or are full) in
 // faults-storage.spec.ts; F6–F8, F14 and F16 (damaged files, busy workers, lost clients, moved clocks)
 // in faults-runtime.spec.ts.
@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded-postgres.js';
 import { freePort } from '../support/free-port.js';
 import { postgresReachableTempDir } from '../support/temp-dir.js';
-import { jpeg } from '../support/images.js';
+import { distinctJpeg, jpeg } from '../support/images.js';
 import { runServerCommand, startServerProcess, type KillableServerProcess as ServerProcess } from '../support/server-process.js';
 import { TestServer, type TestUser } from '../support/test-server.js';
 import { until } from '../support/polling.js';
@@ -100,7 +100,7 @@ describe('F1 PostgreSQL stops under a running server and comes back', () => {
     expect(list.body.errors?.[0]?.extensions?.code, JSON.stringify(list.body)).toBe('SERVICE_UNAVAILABLE');
     expect(list.status).toBe(503);
     expect(list.ms).toBeLessThan(5000);
-    const upload = await uploadAt(server.url, token, await jpeg(300, 200));
+    const upload = await uploadAt(server.url, token, await distinctJpeg(300, 200));
     expect(upload.body.errors?.[0]?.extensions?.code, JSON.stringify(upload.body)).toBe('SERVICE_UNAVAILABLE');
     expect(upload.ms).toBeLessThan(5000);
     const ready = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(10_000) });
@@ -119,7 +119,7 @@ describe('F1 PostgreSQL stops under a running server and comes back', () => {
     const after = await gqlAt(server.url, '{ images(first: 5) { edges { node { id } } } }', {}, token);
     expect(after.body.errors, JSON.stringify(after.body)).toBeUndefined();
     expect(after.body.data.images.edges.map((e: any) => e.node.id)).toEqual([stored.body.data.uploadImage.id]);
-    const again = await uploadAt(server.url, token, await jpeg(300, 200));
+    const again = await uploadAt(server.url, token, await distinctJpeg(300, 200));
     expect(again.body.errors).toBeUndefined();
     expect(server.alive(), server.output()).toBe(true);
   });
@@ -153,8 +153,9 @@ describe('F2/F11 the server is killed between writing an upload’s files and co
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('F2 SIGKILL in the window leaves files without a row, and the half-arrived upload staged', async () => {
-    const upload = startHalfBatch(server.url, token, await noisy(900, 600), await noisy(900, 600));
+  it('F2 SIGKILL in the window leaves files without a row, and the file still being worked on staged', async () => {
+    // the second file is large, so its image work holds the window open long enough to be seen
+    const upload = startHalfBatch(server.url, token, await noisy(900, 600), await noisy(3000, 2000), { whole: true });
     await until(async () => (await media()).filter((f) => f.startsWith('originals/')).length === 2, 'the first file of the batch to be stored');
     await server.kill();
     await upload.done;
@@ -162,7 +163,7 @@ describe('F2/F11 the server is killed between writing an upload’s files and co
     orphans = (await media()).filter((file) => !keptFiles.includes(file));
     expect(orphans.some((f) => f.startsWith('originals/'))).toBe(true);
     expect(orphans.some((f) => f.startsWith('thumbnails/'))).toBe(true);
-    // the half-arrived second file is still staged: nothing ran to remove it
+    // the second file is still staged: nothing ran to remove it
     expect(await filesUnder(join(dataDir, 'tmp'))).toHaveLength(1);
     const db = new pg.Client({ connectionString: database.url });
     await db.connect();
@@ -263,7 +264,9 @@ describe('F15 a database that hangs', () => {
 // F9 (a native crash in libvips) cannot be made on purpose without a crafted exploit; its effect is a
 // process that dies at once, as with SIGKILL, so the recovery that matters is F2/F11 above: nothing
 // half-written is served after a restart, and the sweep removes the remains.
-// F10 does not apply: the product has no quota (tiers limit thumbnail heights and link kinds, not counts).
+// F10 (concurrent uploads at the quota edge) is test/integration/quotas.spec.ts (ten uploads into one
+// free slot, for images, bytes and the hourly rate) and test/scale/dedupe-two-instances.spec.ts (the
+// same across two server processes).
 // F12 does not apply: tiers and users have no version column and no optimistic locking; an admin edit
 // is a last-write-wins update of a few columns, and F11/two-instances.spec.ts cover that every instance
 // applies the latest one at once.

@@ -2,7 +2,7 @@
 // that refuse writes (read-only bind mounts as root; chmod otherwise) and a full storage volume (a small
 // tmpfs, which only root may mount).
 // The other faults are in the sibling files: F1, F2, F11 and F15 (the database and the server process)
-// in faults-database.spec.ts, with why F9, F10 and F12 have no test of their own; F6–F8, F14 and F16
+// in faults-database.spec.ts, with why F9 and F12 have no test of their own and where F10 is; F6–F8, F14 and F16
 // (damaged files, busy workers, lost clients, moved clocks) in faults-runtime.spec.ts.
 // Existing coverage not repeated here: F13 graceful shutdown is test/scale/shutdown-in-flight.spec.ts and
 // shutdown.spec.ts; the two-instance cases are test/scale/two-instances.spec.ts.
@@ -11,7 +11,7 @@ import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jpeg } from '../support/images.js';
+import { distinctJpeg, jpeg } from '../support/images.js';
 import { TestServer, type TestUser } from '../support/test-server.js';
 import { expectNothingLeft, getLink, noisy, uploadAt, useOwnMultipartTmp } from './faults-support.js';
 
@@ -67,14 +67,14 @@ describe('file systems that refuse writes', () => {
     const restore = await readOnly(server.mediaDir);
     undo.push(restore);
 
-    const refused = await uploadAt(server.url, owner.token, await jpeg(300, 200), 10_000);
+    const refused = await uploadAt(server.url, owner.token, await distinctJpeg(300, 200), 10_000);
     expect(refused.body.errors?.[0]?.extensions, JSON.stringify(refused.body)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'STORAGE_UNWRITABLE' });
     await expectNothingLeft(server, rows, files);
     await stillServesExisting();
 
     await restore();
     undo.pop();
-    expect((await uploadAt(server.url, owner.token, await jpeg(300, 200))).body.errors).toBeUndefined();
+    expect((await uploadAt(server.url, owner.token, await distinctJpeg(300, 200))).body.errors).toBeUndefined();
   });
 
   it(`F4 an upload staging folder that refuses writes: a clear SERVICE_UNAVAILABLE within the client's timeout, not a hang`, async () => {
@@ -83,13 +83,13 @@ describe('file systems that refuse writes', () => {
     const restore = await readOnly(server.uploadTmpDir);
     undo.push(restore);
 
-    const refused = await uploadAt(server.url, owner.token, await jpeg(300, 200), 10_000);
+    const refused = await uploadAt(server.url, owner.token, await distinctJpeg(300, 200), 10_000);
     expect(refused.body.errors?.[0]?.extensions?.code, JSON.stringify(refused.body)).toBe('SERVICE_UNAVAILABLE');
     expect(refused.body.errors[0].message).toMatch(/cannot be stored/);
     await restore();
     undo.pop();
     await expectNothingLeft(server, rows, files);
-    expect((await uploadAt(server.url, owner.token, await jpeg(300, 200))).body.errors).toBeUndefined();
+    expect((await uploadAt(server.url, owner.token, await distinctJpeg(300, 200))).body.errors).toBeUndefined();
   });
 
   it(`F4 a multipart buffer folder (os.tmpdir()) that refuses writes: the request ends within the client's timeout, nothing stored`, async () => {
@@ -100,7 +100,7 @@ describe('file systems that refuse writes', () => {
     undo.push(restore);
     process.env.TMPDIR = buffers;
     try {
-      const refused = await uploadAt(server.url, owner.token, await jpeg(300, 200), 10_000);
+      const refused = await uploadAt(server.url, owner.token, await distinctJpeg(300, 200), 10_000);
       expect(refused.body.errors?.[0]?.extensions?.code, JSON.stringify(refused.body)).toBe('SERVICE_UNAVAILABLE');
     } finally {
       process.env.TMPDIR = multipartTmp;

@@ -50,11 +50,14 @@ export async function uploadAt(url: string, token: string, data: Buffer, timeout
 }
 
 /**
- * Sends `uploadImages` with two files, the first whole and the second only half: the server stores the
- * first file (thumbnails and original) and then waits for the rest of the second before it commits any
- * row. That wait is the real crash window, with no hook in the server.
+ * Sends `uploadImages` with two files, the first whole and the second only half (`whole` sends all of
+ * it), and never reads the answer. A batch is received whole before any image work (its quota is
+ * checked on the sizes of all its files), so with half the second file the server has staged the
+ * first and waits; with both whole it stores the first file (thumbnails and original) and then works
+ * on the second, still staged, before it commits any row. That work is the real crash window, with no
+ * hook in the server.
  */
-export function startHalfBatch(url: string, token: string, first: Buffer, second: Buffer): { done: Promise<unknown>; abort(): void } {
+export function startHalfBatch(url: string, token: string, first: Buffer, second: Buffer, { whole = false }: { whole?: boolean } = {}): { done: Promise<unknown>; abort(): void } {
   const boundary = `----faults${randomBytes(6).toString('hex')}`;
   const part = (name: string, headers: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${headers}\r\n\r\n`;
   const operations = { query: 'mutation($f: [Upload!]!) { uploadImages(files: $f) { id } }', variables: { f: [null, null] } };
@@ -64,7 +67,7 @@ export function startHalfBatch(url: string, token: string, first: Buffer, second
     Buffer.from(part('0', '; filename="first.jpg"\r\nContent-Type: image/jpeg')),
     first,
     Buffer.from('\r\n' + part('1', '; filename="second.jpg"\r\nContent-Type: image/jpeg')),
-    second.subarray(0, Math.floor(second.length / 2)),
+    whole ? Buffer.concat([second, Buffer.from(`\r\n--${boundary}--\r\n`)]) : second.subarray(0, Math.floor(second.length / 2)),
   ]);
   const { port } = new URL(url);
   const req = request({
@@ -74,7 +77,7 @@ export function startHalfBatch(url: string, token: string, first: Buffer, second
     path: '/graphql',
     headers: {
       'content-type': `multipart/form-data; boundary=${boundary}`,
-      'content-length': String(body.length + second.length),
+      'content-length': String(whole ? body.length : body.length + second.length),
       authorization: `Bearer ${token}`,
       'apollo-require-preflight': 'true',
     },

@@ -86,3 +86,10 @@ export function markedJpeg(width: number, height: number, orientation: number): 
   }
   return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation }).toBuffer();
 }
+
+/**
+ * Images no other call returns (random pixels): the same bytes uploaded twice by one owner are one
+ * image, so tests that need several images of one user upload these.
+ */
+export const distinctPng = (width: number, height: number): Promise<Buffer> => noise(width, height).png().toBuffer();
+export const distinctJpeg = (width: number, height: number): Promise<Buffer> => noise(width, height).jpeg().toBuffer();

@@ -57,7 +57,9 @@ export class TestServer {
   readonly queries: string[] = [];
   adminToken = '';
   private constructor(
-    readonly server: RunningServer,
+    private running: RunningServer,
+    /** What the server was started with, so `restart` starts the same one again. */
+    private readonly start: () => Promise<RunningServer>,
     /** The server's only source of time: move it instead of sleeping. */
     readonly clock: ManualClock,
     readonly dataDir: string,
@@ -104,16 +106,33 @@ export class TestServer {
     });
     const holder: { queries?: string[] } = {};
     const clock = new ManualClock(new Date('2026-06-01T12:00:00Z'));
-    const server = await startServer(config, {
-      clock,
-      logger: options.logLines ? createLogger('info', { write: (line: string) => void options.logLines!.push(JSON.parse(line)) }) : createLogger('silent'),
-      onQuery: (sql) => holder.queries?.push(sql),
-    });
+    const start = () =>
+      startServer(config, {
+        clock,
+        logger: options.logLines ? createLogger('info', { write: (line: string) => void options.logLines!.push(JSON.parse(line)) }) : createLogger('silent'),
+        onQuery: (sql) => holder.queries?.push(sql),
+      });
+    const server = await start();
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    const testServer = new TestServer(server, clock, dataDir, database, pool, adminUrl, s3);
+    const testServer = new TestServer(server, start, clock, dataDir, database, pool, adminUrl, s3);
     holder.queries = testServer.queries;
     testServer.adminToken = await testServer.login(ADMIN.username, ADMIN.password);
     return testServer;
+  }
+
+  /** The running server; a new one after `restart`. */
+  get server(): RunningServer {
+    return this.running;
+  }
+
+  /**
+   * Stops the server as a deploy would (in-flight requests finish) and starts it again on the same
+   * database, data folder and bucket, with the same clock: nothing kept in memory survives. Its port
+   * may change; `url` follows.
+   */
+  async restart(): Promise<void> {
+    await this.running.stop();
+    this.running = await this.start();
   }
 
   get url(): string {
@@ -174,7 +193,15 @@ export class TestServer {
     return { id: result.data.createUser.id, username, password, token: await this.login(username, password) };
   }
 
-  async createTier(input: { name?: string; thumbnailHeights: number[]; originalLink?: boolean; expiringLinks?: boolean }): Promise<{ id: string; name: string }> {
+  async createTier(input: {
+    name?: string;
+    thumbnailHeights: number[];
+    originalLink?: boolean;
+    expiringLinks?: boolean;
+    maxImages?: number | null;
+    maxBytes?: number | null;
+    uploadsPerHour?: number | null;
+  }): Promise<{ id: string; name: string }> {
     const result = await this.gql(
       `mutation($input: CreateTierInput!) { createTier(input: $input) { id name } }`,
       { input: { name: input.name ?? `tier-${randomBytes(4).toString('hex')}`, ...input } },

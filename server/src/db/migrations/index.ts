@@ -9,6 +9,7 @@ import { Migration20261206000000_placeholders } from './Migration20261206000000_
 import { Migration20261207000000_credentials } from './Migration20261207000000_credentials.js';
 import { Migration20261210000000_audit_events } from './Migration20261210000000_audit_events.js';
 import { Migration20261211000000_admin_stats } from './Migration20261211000000_admin_stats.js';
+import { Migration20261212000000_dedupe_quotas } from './Migration20261212000000_dedupe_quotas.js';
 
 /** Every migration, in order. Listed by hand so the same list runs from sources (tests) and from dist. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   { name: 'Migration20261207000000_credentials', class: Migration20261207000000_credentials },
   { name: 'Migration20261210000000_audit_events', class: Migration20261210000000_audit_events },
   { name: 'Migration20261211000000_admin_stats', class: Migration20261211000000_admin_stats },
+  { name: 'Migration20261212000000_dedupe_quotas', class: Migration20261212000000_dedupe_quotas },
 ];
