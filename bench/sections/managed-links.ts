@@ -17,7 +17,7 @@ const path = (url: string) => {
 const CREATE = 'mutation($id: ID!, $size: Int) { createExpiringLink(imageId: $id, expiresIn: 30000, size: $size) { url } }';
 
 /** The photo with an Exif segment that has GPS spliced in after SOI: the same scan data, as a phone would send it. */
-async function withGps(jpeg: Buffer): Promise<Buffer> {
+async function withGps(jpeg: Buffer): Promise<Buffer<ArrayBuffer>> {
   const tagged = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } })
     .jpeg()
     .withExif({ IFD0: { Make: 'Bench', Model: 'Phone' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 30/1', GPSLongitudeRef: 'E', GPSLongitude: '2/1 17/1 40/1', GPSAltitudeRef: '0', GPSAltitude: '35/1' } })
@@ -25,7 +25,7 @@ async function withGps(jpeg: Buffer): Promise<Buffer> {
   const exif = (await sharp(tagged).metadata()).exif!;
   const head = Buffer.from([0xff, 0xe1, 0, 0]);
   head.writeUInt16BE(exif.length + 2, 2);
-  return Buffer.concat([jpeg.subarray(0, 2), head, exif, jpeg.subarray(2)]);
+  return Buffer.from(Buffer.concat([jpeg.subarray(0, 2), head, exif, jpeg.subarray(2)]));
 }
 
 /**
