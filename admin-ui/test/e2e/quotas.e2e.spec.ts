@@ -26,7 +26,8 @@ beforeAll(async () => {
   page = session.page;
   await page.goto(`${server.url}/admin/`);
   await logIn(page, server.adminUsername, server.adminPassword);
-  await page.waitForURL(/#\/tiers/);
+  // the dashboard is the first page after login
+  await page.getByTestId('total-images').waitFor();
 });
 
 afterEach(({ task }) => screenshotIfFailed(page, task));
