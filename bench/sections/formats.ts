@@ -33,12 +33,15 @@ export async function formatsSection(ctx: BenchContext): Promise<void> {
     body: JSON.stringify({ query: listQuery(placeholder), variables: { first: 50 } }),
   });
   const chrome = 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8';
+  // a browser that takes neither AVIF nor WebP, with an Accept header as long as Chrome's: a shorter
+  // one (curl's */*) measured the header's bytes, a quarter of a hot answer's cost, not the negotiation
+  const safari13 = 'image/png,image/svg+xml,image/*;q=0.8,video/*;q=0.8,*/*;q=0.5,x';
   const thumbnail = (label: string, accept: string): LoadTarget => ({ label, origin: product.origin, path: ctx.hot.path, headers: { accept } });
   const runs = await alternate(ctx, {
     with: list('list of 50 with placeholders (product)', true),
     without: list('list of 50 without placeholders (product)', false),
     avif: thumbnail('thumbnail GET hot, AVIF negotiated (product)', chrome),
-    jpeg: thumbnail('thumbnail GET hot, JPEG (product)', '*/*'),
+    jpeg: thumbnail('thumbnail GET hot, JPEG (product)', safari13),
   });
   const hotRatio = pairedRatio(rps(runs.avif!), rps(runs.jpeg!));
   results.rows.push({
@@ -46,7 +49,7 @@ export async function formatsSection(ctx: BenchContext): Promise<void> {
     what: 'thumbnail GET via signed link, hot, AVIF for a browser’s Accept header',
     unit: 'req/s',
     product: summarize(rps(runs.avif!)),
-    anchor: { name: 'same link, hot, JPEG for Accept: */*', figure: summarize(rps(runs.jpeg!)) },
+    anchor: { name: 'same link, hot, JPEG for a browser that takes neither (Accept as long)', figure: summarize(rps(runs.jpeg!)) },
     ratio: hotRatio,
   });
   results.limits.push(checkLimit('I15 hot AVIF', 'a hot negotiated AVIF GET ≥ 0.9× the hot JPEG GET', '>=', 0.9, hotRatio.median));

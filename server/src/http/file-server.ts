@@ -44,7 +44,8 @@ interface HotLink {
  * file read (the thumbnail LRU).
  */
 export class FileServer {
-  private readonly hot = new LRUCache<string, HotLink>({ max: HOT_LINKS });
+  // by URL, then by the format the request negotiated ('own': the upload's): one URL answers several
+  private readonly hot = new LRUCache<string, Partial<Record<VariantFormat | 'own', HotLink>>>({ max: HOT_LINKS });
 
   constructor(
     private readonly deps: Pick<AppDeps, 'config' | 'files' | 'thumbnails' | 'metrics'>,
@@ -95,7 +96,7 @@ export class FileServer {
 
   /** Answers a hot link synchronously when its grant and bytes still hold; false leaves the request untouched. */
   private sendHot(req: IncomingMessage, res: ServerResponse, url: string, requestId: string): boolean {
-    const hot = this.hot.get(hotKeyOf(url, negotiateFormat(req.headers.accept, this.deps.config.thumbnailFormats)));
+    const hot = this.hot.get(url)?.[negotiateFormat(req.headers.accept, this.deps.config.thumbnailFormats) ?? 'own'];
     if (hot === undefined || !this.access.stillGranted(hot.grant)) return false;
     if (noneMatch(req.headers['if-none-match'], hot.etag)) {
       res.writeHead(304, [...hot.headers, 'X-Request-Id', requestId]).end();
@@ -159,7 +160,9 @@ export class FileServer {
       if (hotKey !== undefined && format === asked && this.deps.files.holdsThumbnail(image, variant.height, format)) {
         const hotHeaders = Object.entries({ ...LINK_ROUTE_HEADERS, ...headers }).flat();
         const negotiated = grant.format ? negotiateFormat(req.headers.accept, config.thumbnailFormats) : format;
-        this.hot.set(hotKeyOf(hotKey, negotiated), { grant, height: variant.height, format, etag: headers.ETag, headers: hotHeaders });
+        const formats = this.hot.get(hotKey) ?? {};
+        formats[negotiated ?? 'own'] = { grant, height: variant.height, format, etag: headers.ETag, headers: hotHeaders };
+        this.hot.set(hotKey, formats);
       }
       return sendBytes(req, res, bytes, headers.ETag);
     }
@@ -185,9 +188,6 @@ export class FileServer {
     if (!sent) refuse(res, 'NOT_FOUND', 'This image’s file is missing');
   }
 }
-
-/** Hot links are kept per URL and negotiated format: one URL answers several representations. */
-const hotKeyOf = (url: string, format: VariantFormat | undefined): string => (format ? `${url}\n${format}` : url);
 
 /** Headers every answer of these routes carries, set before anything else is decided. */
 function prepare(res: ServerResponse, requestId: string): void {
