@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LISTENER_APPLICATION_NAME } from '../../src/db/notification-listener.js';
 import { until } from '../support/polling.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { postgresReachableTempDir } from '../support/temp-dir.js';
+import { startInstancePair, type InstancePair } from '../support/instance-pair.js';
+import type { ServerProcess } from '../support/server-process.js';
 
 // Two server processes on one PostgreSQL. Each keeps who a credential signs in in memory (no database
 // round trip on a hot request); these show that a sign-out, a revoked token or a new password made on
@@ -14,22 +13,12 @@ import { postgresReachableTempDir } from '../support/temp-dir.js';
 const ADMIN = { username: 'root', password: 'root-password-credentials' };
 const ONE_SECOND = 1_000;
 
+let pair: InstancePair;
 let a: ServerProcess;
 let b: ServerProcess;
-let database: string;
-let databaseUrl: string;
-let dataDir: string;
 let adminToken: string;
 
-async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(text: string, values: unknown[] = [], url = databaseUrl): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T extends pg.QueryResultRow = Record<string, unknown>>(text: string, values: unknown[] = []) => pair.sql<T>(text, values);
 
 async function post(server: ServerProcess, query: string, variables: Record<string, unknown>, token?: string): Promise<{ status: number; body: any }> {
   const response = await fetch(`${server.url}/graphql`, {
@@ -77,31 +66,12 @@ async function newAccessToken(sessionToken: string): Promise<{ id: string; token
 }
 
 beforeAll(async () => {
-  database = `credentials_${randomBytes(6).toString('hex')}`;
-  await sql(`create database ${database} template ${inject('templateDb')}`, [], inject('pgAdminUrl'));
-  const url = new URL(inject('pgAdminUrl'));
-  url.pathname = `/${database}`;
-  databaseUrl = url.toString();
-  dataDir = await postgresReachableTempDir('imageapi-credentials-');
-  const env = {
-    NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: dataDir,
-    AUTH_SECRET: 'credentials-auth-secret-0123456789-0123456789',
-    LINK_SIGNING_KEYS: 'credentials-link-key-0123456789-0123456789',
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
-    JOBS_WORKER: 'off',
-  };
-  [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+  pair = await startInstancePair('credentials', ADMIN);
+  ({ a, b } = pair);
   adminToken = await login(a, ADMIN.username, ADMIN.password);
 });
 
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  await sql(`drop database if exists ${database} with (force)`, [], inject('pgAdminUrl'));
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => pair?.stop());
 
 describe('credentials ended on one instance, cached on both', () => {
   it('an access token revoked through instance A is refused there at once and on instance B within one second', async () => {
@@ -169,12 +139,12 @@ describe('credentials ended on one instance, cached on both', () => {
     const user = await newUser();
     const pat = await newAccessToken(user.token);
     await warm(pat.token);
-    const listeners = async () => (await sql<{ pid: number }>('select pid from pg_stat_activity where application_name = $1 and datname = $2', [LISTENER_APPLICATION_NAME, database])).map((row) => row.pid);
+    const listeners = async () => (await sql<{ pid: number }>('select pid from pg_stat_activity where application_name = $1 and datname = $2', [LISTENER_APPLICATION_NAME, pair.database])).map((row) => row.pid);
     const before = await listeners();
     expect(before).toHaveLength(2);
-    await sql('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and datname = $2', [LISTENER_APPLICATION_NAME, database]);
+    await sql('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and datname = $2', [LISTENER_APPLICATION_NAME, pair.database]);
     // revoked without its NOTIFY (triggers off for this session), as if sent while nobody listened
-    const client = new pg.Client({ connectionString: databaseUrl });
+    const client = new pg.Client({ connectionString: pair.databaseUrl });
     await client.connect();
     await client.query('set session_replication_role = replica');
     await client.query('delete from access_tokens where id = $1', [pat.id]);

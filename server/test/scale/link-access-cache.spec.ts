@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LISTENER_APPLICATION_NAME } from '../../src/links/access-notifications.js';
 import { uploadAt } from '../reliability/faults-support.js';
 import { jpeg } from '../support/images.js';
 import { until } from '../support/polling.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { postgresReachableTempDir } from '../support/temp-dir.js';
+import { startInstancePair, type InstancePair } from '../support/instance-pair.js';
+import type { ServerProcess } from '../support/server-process.js';
 
 // Two server processes on one PostgreSQL and one media folder. Each keeps what links grant in memory
 // (no database round trip on a hot link); these show that memory follows every change made anywhere.
@@ -18,22 +17,12 @@ const PREMIUM = '00000000-0000-4000-8000-000000000002';
 const ENTERPRISE = '00000000-0000-4000-8000-000000000003';
 const ONE_SECOND = 1_000;
 
+let pair: InstancePair;
 let a: ServerProcess;
 let b: ServerProcess;
-let database: string;
-let databaseUrl: string;
-let dataDir: string;
 let adminToken: string;
 
-async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(text: string, values: unknown[] = [], url = databaseUrl): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T extends pg.QueryResultRow = Record<string, unknown>>(text: string, values: unknown[] = []) => pair.sql<T>(text, values);
 
 async function gql(server: ServerProcess, query: string, variables: Record<string, unknown> = {}, token = adminToken) {
   const response = await fetch(`${server.url}/graphql`, {
@@ -88,31 +77,12 @@ async function msUntil(server: ServerProcess, link: string, expected: number): P
 }
 
 beforeAll(async () => {
-  database = `access_${randomBytes(6).toString('hex')}`;
-  await sql(`create database ${database} template ${inject('templateDb')}`, [], inject('pgAdminUrl'));
-  const url = new URL(inject('pgAdminUrl'));
-  url.pathname = `/${database}`;
-  databaseUrl = url.toString();
-  dataDir = await postgresReachableTempDir('imageapi-access-');
-  const env = {
-    NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: dataDir,
-    AUTH_SECRET: 'access-auth-secret-0123456789-0123456789',
-    LINK_SIGNING_KEYS: 'access-link-key-0123456789-0123456789-0',
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
-    JOBS_WORKER: 'off',
-  };
-  [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+  pair = await startInstancePair('access', ADMIN);
+  ({ a, b } = pair);
   adminToken = await login(a, ADMIN.username, ADMIN.password);
 });
 
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  await sql(`drop database if exists ${database} with (force)`, [], inject('pgAdminUrl'));
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => pair?.stop());
 
 describe('what links grant, cached in each instance', () => {
   it('a downgrade made through instance B stops a link on instance A within one second', async () => {
@@ -177,12 +147,12 @@ describe('what links grant, cached in each instance', () => {
 
   it('a change whose notification is lost while the LISTEN connection is down is never served from memory', async () => {
     const { userId, h400 } = await premiumImage();
-    const listeners = async () => (await sql<{ pid: number }>('select pid from pg_stat_activity where application_name = $1 and datname = $2', [LISTENER_APPLICATION_NAME, database])).map((row) => row.pid);
+    const listeners = async () => (await sql<{ pid: number }>('select pid from pg_stat_activity where application_name = $1 and datname = $2', [LISTENER_APPLICATION_NAME, pair.database])).map((row) => row.pid);
     const before = await listeners();
     expect(before).toHaveLength(2);
-    await sql('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and datname = $2', [LISTENER_APPLICATION_NAME, database]);
+    await sql('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and datname = $2', [LISTENER_APPLICATION_NAME, pair.database]);
     // the downgrade made without its NOTIFY (triggers off for this session), as if sent while nobody listened
-    const client = new pg.Client({ connectionString: databaseUrl });
+    const client = new pg.Client({ connectionString: pair.databaseUrl });
     await client.connect();
     await client.query('set session_replication_role = replica');
     await client.query('update users set tier_id = $1 where id = $2', [BASIC, userId]);
