@@ -21,7 +21,7 @@ import { stopAll, tail } from './lib/processes.ts';
 import { createUser, gql, login, startProduct, TIERS, uploadImage, type Product } from './lib/product.ts';
 import { newResults, toMarkdown, toText } from './lib/report.ts';
 import { generatorNotes } from './lib/throughput.ts';
-import { pgVersion, plantThumbnails, seedImages } from './lib/seed.ts';
+import { pgVersion, plantThumbnails, productPlaceholder, seedImages } from './lib/seed.ts';
 import { LIST, listSection } from './sections/list.ts';
 import { adminStatsSection } from './sections/admin-stats.ts';
 import { linksAndLoginSection } from './sections/links-login.ts';
@@ -100,7 +100,7 @@ async function setUp(workDir: string, logDir: string, machine: ReturnType<typeof
     loginUsers.push({ username, password: `${username}-password-1` });
   }
   log(`users created; seeding ${s.tableRows} image rows (${s.listerImages} for the listing user)`);
-  const seeded = await seedImages(product.pgUrl, lister.id, s);
+  const seeded = await seedImages(product.pgUrl, lister.id, s, await productPlaceholder(serverDir, images.photo.bytes));
   results.notes.push(`setup: ${s.tableRows} rows seeded in SQL in ${seeded.seconds.toFixed(1)} s (${s.listerImages} for the listing user, the rest over ${s.fillerUsers} users)`);
 
   const paths = (await import(join(serverDir, 'dist/images/storage-keys.js'))) as { thumbnailKey: ThumbnailKey };

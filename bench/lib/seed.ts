@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import sharp from 'sharp';
 import type { BenchSettings } from './config.ts';
 import { TIERS } from './product.ts';
 import { summarize, type Figure } from './stats.ts';
@@ -17,7 +18,7 @@ const int = (n: number): number => {
  * Every row claims both thumbnail heights are stored (with the sizes of a 12 MP photo's), so the
  * background sync leaves them alone; the triggers on `images` count them for the dashboard as they land.
  */
-export async function seedImages(pgUrl: string, listerId: string, s: BenchSettings): Promise<{ seconds: number }> {
+export async function seedImages(pgUrl: string, listerId: string, s: BenchSettings, placeholder: Placeholder): Promise<{ seconds: number }> {
   const started = performance.now();
   const step = Math.floor(int(s.tableRows) / int(s.listerImages));
   if (step < 1) throw new Error('the table must hold at least the listing user’s images');
@@ -39,9 +40,9 @@ export async function seedImages(pgUrl: string, listerId: string, s: BenchSettin
               timestamptz '2024-01-01' + g * interval '17 seconds' + (g % 997) * interval '1 millisecond',
               '{200,400}', $2, $3, $4, true, '{19000,67000}'
          from generate_series(1, ${int(s.tableRows)}) g`,
-      // a placeholder of the size uploads get (the bench photo's), so a list reads what it reads in use;
+      // the bench photo's placeholder as an upload makes it, so a list reads what it reads in use;
       // stripped like uploads, so no backfill job runs through them during a measurement
-      [listerId, SEED_PLACEHOLDER.thumbhash, SEED_PLACEHOLDER.dataUrl, SEED_PLACEHOLDER.dominantColor],
+      [listerId, placeholder.thumbhash, placeholder.dataUrl, placeholder.dominantColor],
     );
     await client.query('vacuum analyze images');
   } finally {
@@ -50,12 +51,20 @@ export async function seedImages(pgUrl: string, listerId: string, s: BenchSettin
   return { seconds: (performance.now() - started) / 1000 };
 }
 
-/** The bench photo's placeholder as an upload makes it. */
-const SEED_PLACEHOLDER = {
-  thumbhash: 'HwgGLYh0h3eAd3d3eGd4iICFCOd3',
-  dataUrl: `data:image/png;base64,${'iVBORw0KGgoAAAANSUhEUgAAACAAAAAXCAMAAABd'.padEnd(360, 'A')}`,
-  dominantColor: '#8c7a5e',
-};
+export interface Placeholder {
+  thumbhash: string;
+  dataUrl: string;
+  dominantColor: string;
+}
+
+/** An image's placeholder as the product makes it at upload: its own function, over the decoded pixels. */
+export async function productPlaceholder(serverDir: string, image: Buffer): Promise<Placeholder> {
+  const { placeholderOf } = (await import(join(serverDir, 'dist/images/placeholder.js'))) as {
+    placeholderOf: (raw: Buffer, info: { width: number; height: number; channels: number }) => Promise<Placeholder>;
+  };
+  const { data, info } = await sharp(image).raw().toBuffer({ resolveWithObject: true });
+  return placeholderOf(data, info);
+}
 
 type ThumbnailKey = (imageId: string, height: number, format: 'JPEG' | 'PNG') => string;
 

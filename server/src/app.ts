@@ -16,6 +16,7 @@ import { authenticationPlugin } from './graphql/authentication.plugin.js';
 import { createContext, type AppDeps, type Context } from './graphql/context.js';
 import { toAppError, createFormatError } from './graphql/format-error.js';
 import { operationLimitsRule } from './graphql/operation-limits.js';
+import { jitGateway } from './graphql/jit-executor.js';
 import { createSchema } from './graphql/schema.js';
 import { textInputPlugin } from './graphql/text-input.plugin.js';
 import { admissionControl, admitter, EventLoopLag, uploadAdmission } from './http/admission.js';
@@ -49,8 +50,9 @@ export async function createApp(deps: AppDeps, httpServer: Server, isStopping: (
   const { config, logger } = deps;
   const lag = config.admission.maxEventLoopDelayMs > 0 ? new EventLoopLag() : undefined;
   const gate = new AdmissionGate(config.admission, () => lag?.currentMs ?? 0);
+  const schema = await createSchema();
   const apollo = new ApolloServer<Context>({
-    schema: await createSchema(),
+    ...(config.graphqlExecutor === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
     formatError: createFormatError(logger, { hideSuggestions: config.isProduction }),
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.isProduction,

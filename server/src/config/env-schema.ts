@@ -142,6 +142,13 @@ export const EnvSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Proxies whose X-Forwarded-For names the client (login throttling and logs use it): `loopback`, `false`, a hop count, or comma-separated addresses/subnets. */
     TRUST_PROXY: trustProxySetting,
+    /**
+     * What runs a GraphQL operation once Apollo has parsed and validated it: `jit` compiles each
+     * operation into a function once (graphql-jit) and runs that; `graphql-js` walks the schema per
+     * field, as Apollo does by default. Answers are the same; `graphql-js` is the way back should a
+     * query ever answer differently under the compiler.
+     */
+    GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
     /** Deepest field nesting one GraphQL operation may have; the schema's own deepest useful query has 6. */
     GRAPHQL_MAX_DEPTH: integer(1, 100).default(12),
     /** Highest cost of one operation: 1 per object or root field, times the page size (limit/first, 100 for a variable) of lists. */

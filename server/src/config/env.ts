@@ -60,6 +60,7 @@ export interface Config {
   linkAccessLog: Env['LINK_ACCESS_LOG'];
   metricsToken: string | undefined;
   trustProxy: TrustProxy;
+  graphqlExecutor: Env['GRAPHQL_EXECUTOR'];
   graphqlLimits: OperationLimits;
   loginThrottle: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; windowSeconds: number; knownNetworkDays: number };
   jobsWorker: boolean;
@@ -142,6 +143,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     linkAccessLog: env.LINK_ACCESS_LOG,
     metricsToken: env.METRICS_TOKEN,
     trustProxy: env.TRUST_PROXY,
+    graphqlExecutor: env.GRAPHQL_EXECUTOR,
     graphqlLimits: {
       maxDepth: env.GRAPHQL_MAX_DEPTH,
       maxCost: env.GRAPHQL_MAX_COST,

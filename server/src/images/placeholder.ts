@@ -35,19 +35,37 @@ export async function placeholderOf(raw: Buffer, info: { width: number; height: 
 }
 
 /**
- * The hash decoded back into pixels (at most 32 px a side) as a PNG data URL: a 16-colour palette keeps
- * a blur under 1 KB, and a smaller rendering is taken when a busy one would not fit.
+ * The hash decoded back into pixels as a PNG data URL of at most 16 px a side, with a 16-colour palette:
+ * about 270 characters, carried by every row of a list. A ThumbHash keeps at most 7 cosine terms a
+ * side, little enough for 16 px to carry once a browser scales them up: measured against the full
+ * 32 px decode, both scaled to 128 px, the 16 px palette rendering is as close as the 32 px one (mean error 4.0 against 4.4 on the
+ * bench photo) at three quarters of its bytes. A busy one that would not fit under 1 KB is rendered
+ * smaller still.
  */
 async function renderedDataUrl(hash: Uint8Array): Promise<string> {
   const { w, h, rgba } = thumbHashToRGBA(hash);
   let url = '';
-  for (const side of [32, 24, 16, 8]) {
+  for (const side of [16, 8]) {
     const png = await sharp(Buffer.from(rgba), { raw: { width: w, height: h, channels: 4 } })
       .resize(side, side, { fit: 'inside' })
       .png({ palette: true, colours: 16, dither: 0, compressionLevel: 9 })
       .toBuffer();
-    url = `data:image/png;base64,${png.toString('base64')}`;
+    url = `data:image/png;base64,${withoutAncillaryChunks(png).toString('base64')}`;
     if (url.length < MAX_DATA_URL) return url;
   }
   return url;
+}
+
+/** Chunks a placeholder needs: the critical ones, and transparency. libvips adds a pHYs (pixel density) that only costs bytes. */
+const KEPT_CHUNKS = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND']);
+
+/** The PNG with only the chunks in KEPT_CHUNKS (each chunk: length, type, data, CRC). */
+export function withoutAncillaryChunks(png: Buffer): Buffer {
+  const kept = [png.subarray(0, 8)];
+  for (let at = 8; at + 12 <= png.length; ) {
+    const end = at + 12 + png.readUInt32BE(at);
+    if (KEPT_CHUNKS.has(png.toString('latin1', at + 4, at + 8))) kept.push(png.subarray(at, end));
+    at = end;
+  }
+  return Buffer.concat(kept);
 }
