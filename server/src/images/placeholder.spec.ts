@@ -1,6 +1,6 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { placeholderOf, withoutAncillaryChunks } from './placeholder.js';
+import { dominantColour, placeholderOf, withoutAncillaryChunks } from './placeholder.js';
 
 const chunkTypes = (png: Buffer) => {
   const types: string[] = [];
@@ -8,7 +8,7 @@ const chunkTypes = (png: Buffer) => {
   return types;
 };
 
-async function placeholderFor(image: sharp.Sharp) {
+async function placeholderFor(image: Sharp) {
   const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
   const placeholder = await placeholderOf(data, info);
   return { placeholder, png: Buffer.from(placeholder.dataUrl.slice('data:image/png;base64,'.length), 'base64') };
@@ -37,5 +37,21 @@ describe(withoutAncillaryChunks.name, () => {
     const stripped = withoutAncillaryChunks(png);
     expect(chunkTypes(stripped)).not.toContain('pHYs');
     expect(await sharp(stripped).raw().toBuffer()).toEqual(await sharp(png).raw().toBuffer());
+  });
+});
+
+describe(dominantColour.name, () => {
+  const pixels = (...colours: Array<[number, number, number, number, number]>) =>
+    Uint8Array.from(colours.flatMap(([r, g, b, a, times]) => Array.from({ length: times }, () => [r, g, b, a]).flat()));
+
+  it('finds what sharp’s stats() finds: the centre of the fullest 16-level colour bin', async () => {
+    const image = pixels([200, 30, 40, 255, 60], [10, 240, 250, 255, 40]);
+    const { dominant } = await sharp(Buffer.from(image), { raw: { width: 10, height: 10, channels: 4 } }).stats();
+    expect(dominantColour(image)).toEqual(dominant);
+  });
+
+  it('counts the visible pixels, and all of them only when none is', () => {
+    expect(dominantColour(pixels([0, 0, 0, 0, 90], [250, 250, 250, 255, 10]))).toEqual({ r: 248, g: 248, b: 248 });
+    expect(dominantColour(pixels([0, 0, 0, 0, 90], [250, 250, 250, 10, 10]))).toEqual({ r: 8, g: 8, b: 8 });
   });
 });

@@ -26,12 +26,36 @@ export async function placeholderOf(raw: Buffer, info: { width: number; height: 
   const pixels = sharp(raw, { raw: { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 } });
   const small = await pixels.clone().resize(HASH_INPUT, HASH_INPUT, { fit: 'inside' }).toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   const hash = rgbaToThumbHash(small.info.width, small.info.height, small.data);
-  const { dominant } = await sharp(small.data, { raw: { width: small.info.width, height: small.info.height, channels: 4 } }).stats();
+  const dominant = dominantColour(small.data);
   return {
     thumbhash: Buffer.from(hash).toString('base64'),
     dataUrl: await renderedDataUrl(hash),
     dominantColor: `#${hex(dominant.r)}${hex(dominant.g)}${hex(dominant.b)}`,
   };
+}
+
+/**
+ * The most common colour of sRGBA pixels, as sharp's `stats().dominant` finds it: the centre of the
+ * fullest of 16×16×16 colour bins, here over the visible pixels (alpha at least half) when there are
+ * any. `stats()` computed every other statistic too: 13–15 ms for a 100 px image, most of what a
+ * placeholder cost an upload; this pass takes well under one.
+ */
+export function dominantColour(rgba: Uint8Array): { r: number; g: number; b: number } {
+  const counts = new Uint32Array(4096);
+  const count = (minAlpha: number) => {
+    let counted = 0;
+    for (let at = 0; at < rgba.length; at += 4) {
+      if (rgba[at + 3]! < minAlpha) continue;
+      counts[((rgba[at]! >> 4) << 8) | ((rgba[at + 1]! >> 4) << 4) | (rgba[at + 2]! >> 4)]!++;
+      counted++;
+    }
+    return counted;
+  };
+  if (count(128) === 0) count(0);
+  let fullest = 0;
+  for (let bin = 1; bin < counts.length; bin++) if (counts[bin]! > counts[fullest]!) fullest = bin;
+  const centre = (bin: number) => (bin << 4) + 8;
+  return { r: centre(fullest >> 8), g: centre((fullest >> 4) & 15), b: centre(fullest & 15) };
 }
 
 /**
