@@ -25,6 +25,13 @@ export class Api {
     return result.data.login.token;
   }
 
+  /** Creates a user as the admin (on the default tier unless `tierId`) and signs in as them; their session token. */
+  async createUser(adminToken: string, user: { username: string; password: string; tierId?: string }): Promise<string> {
+    const created = await this.gql('mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: user }, adminToken);
+    expect(created.errors).toBeUndefined();
+    return this.login(user.username, user.password);
+  }
+
   /** Uploads one PNG as the token's user, by the multipart request spec; the new image's id. */
   async upload(token: string, filename: string, bytes: Buffer): Promise<string> {
     const form = new FormData();

@@ -47,3 +47,12 @@ export async function logIn(page: Page, username: string, password: string) {
   await page.locator('input[name="password"]').fill(password);
   await page.locator('button[type="submit"]').click();
 }
+
+/** A browser on the admin app, signed in as the server's admin and past the first page after login (the dashboard). */
+export async function openAdminApp(server: { url: string; adminUsername: string; adminPassword: string }): Promise<BrowserSession> {
+  const session = await openBrowser();
+  await session.page.goto(`${server.url}/admin/`);
+  await logIn(session.page, server.adminUsername, server.adminPassword);
+  await session.page.getByTestId('total-images').waitFor();
+  return session;
+}

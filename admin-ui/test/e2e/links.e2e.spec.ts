@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from './api';
-import { logIn, openBrowser, screenshot, screenshotIfFailed, type BrowserSession } from './browser';
+import { openAdminApp, screenshot, screenshotIfFailed, type BrowserSession } from './browser';
 import { gradientPng } from './png';
 import { startProductServer, type ProductServer } from './server-process';
 
@@ -43,22 +43,12 @@ beforeAll(async () => {
   api = new Api(server.url);
   const adminToken = await api.login(server.adminUsername, server.adminPassword);
   const tiers = await api.gql('query { tiers(filter: { q: "Enterprise" }) { nodes { id } } }', {}, adminToken);
-  const created = await api.gql(
-    'mutation($i: CreateUserInput!) { createUser(input: $i) { id } }',
-    { i: { username: 'link-owner', password: 'link-owner-password', tierId: tiers.data.tiers.nodes[0].id } },
-    adminToken,
-  );
-  expect(created.errors).toBeUndefined();
-  ownerToken = await api.login('link-owner', 'link-owner-password');
+  ownerToken = await api.createUser(adminToken, { username: 'link-owner', password: 'link-owner-password', tierId: tiers.data.tiers.nodes[0].id });
   imageIds = [await api.upload(ownerToken, 'harbour.png', gradientPng(320, 240)), await api.upload(ownerToken, 'lighthouse.png', gradientPng(240, 320))];
   originalLink = await createLink(imageIds[0]!, null);
   thumbnailLink = await createLink(imageIds[0]!, 200);
-  session = await openBrowser();
+  session = await openAdminApp(server);
   page = session.page;
-  await page.goto(`${server.url}/admin/`);
-  await logIn(page, server.adminUsername, server.adminPassword);
-  // the dashboard is the first page after login
-  await page.getByTestId('total-images').waitFor();
 });
 
 afterEach(({ task }) => screenshotIfFailed(page, task));

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from './api';
-import { logIn, openBrowser, screenshot, screenshotIfFailed, type BrowserSession } from './browser';
+import { openAdminApp, screenshot, screenshotIfFailed, type BrowserSession } from './browser';
 import { gradientPng } from './png';
 import { startProductServer, type ProductServer } from './server-process';
 
@@ -17,17 +17,11 @@ beforeAll(async () => {
   server = await startProductServer();
   api = new Api(server.url);
   const adminToken = await api.login(server.adminUsername, server.adminPassword);
-  const created = await api.gql('mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { username: 'metered-user', password: 'metered-password' } }, adminToken);
-  expect(created.errors).toBeUndefined();
-  const token = await api.login('metered-user', 'metered-password');
+  const token = await api.createUser(adminToken, { username: 'metered-user', password: 'metered-password' });
   await api.upload(token, 'one.png', gradientPng(320, 240));
   await api.upload(token, 'two.png', gradientPng(240, 320));
-  session = await openBrowser();
+  session = await openAdminApp(server);
   page = session.page;
-  await page.goto(`${server.url}/admin/`);
-  await logIn(page, server.adminUsername, server.adminPassword);
-  // the dashboard is the first page after login
-  await page.getByTestId('total-images').waitFor();
 });
 
 afterEach(({ task }) => screenshotIfFailed(page, task));

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from './api';
-import { logIn, openBrowser, screenshot, screenshotIfFailed, type BrowserSession } from './browser';
+import { openAdminApp, screenshot, screenshotIfFailed, type BrowserSession } from './browser';
 import { startProductServer, type ProductServer } from './server-process';
 
 // An admin revokes another user's personal access token on the user's page, and logging out of the
@@ -40,16 +40,11 @@ beforeAll(async () => {
   server = await startProductServer();
   api = new Api(server.url);
   adminToken = await api.login(server.adminUsername, server.adminPassword);
-  const created = await api.gql('mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { username: 'token-owner', password: 'token-owner-password' } }, adminToken);
-  expect(created.errors).toBeUndefined();
-  ownerToken = await api.login('token-owner', 'token-owner-password');
+  ownerToken = await api.createUser(adminToken, { username: 'token-owner', password: 'token-owner-password' });
   nightly = await createToken('nightly backup');
   deploy = await createToken('deploy script');
-  session = await openBrowser();
+  session = await openAdminApp(server);
   page = session.page;
-  await page.goto(`${server.url}/admin/`);
-  await logIn(page, server.adminUsername, server.adminPassword);
-  await page.getByTestId('total-images').waitFor();
 });
 
 afterEach(({ task }) => screenshotIfFailed(page, task));

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distinctJpeg, distinctPng } from '../support/images.js';
-import { S3Buckets, S3RVER_CREDENTIALS, startS3rver, type LocalS3 } from '../support/s3-server.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { startInstancePair, type InstancePair } from '../support/instance-pair.js';
+import { S3Buckets, s3Storage, startS3rver, type LocalS3 } from '../support/s3-server.js';
+import type { ServerProcess } from '../support/server-process.js';
 
 // Issue 16 across instances: two server processes on one PostgreSQL and one bucket. Nothing about an
 // upload is kept in memory, so the same bytes are one image and the quotas hold whichever instance
@@ -12,57 +13,27 @@ import { startServerProcess, type ServerProcess } from '../support/server-proces
 const ADMIN = { username: 'root', password: 'root-password-dedupe' };
 
 let s3: LocalS3;
+let pair: InstancePair;
 let a: ServerProcess;
 let b: ServerProcess;
-let database: string;
 let bucket: string;
 let db: pg.Client;
 
-async function adminClient() {
-  const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await client.connect();
-  return client;
-}
-
 beforeAll(async () => {
   s3 = await startS3rver();
-  bucket = `dedupe-${randomBytes(4).toString('hex')}`;
-  await new S3Buckets(s3.endpoint).create(bucket);
-  database = `dedupe_${randomBytes(6).toString('hex')}`;
-  const client = await adminClient();
-  await client.query(`create database ${database} template ${inject('templateDb')}`);
-  await client.end();
-  const url = new URL(inject('pgAdminUrl'));
-  url.pathname = `/${database}`;
-  const env = {
-    NODE_ENV: 'production',
-    DATABASE_URL: url.toString(),
-    PUBLIC_URL: 'http://images.example.test',
-    AUTH_SECRET: 'dedupe-auth-secret-0123456789-0123456789',
-    LINK_SIGNING_KEYS: 'dedupe-link-key-0123456789-0123456789-0',
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
-    STORAGE: 's3',
-    S3_BUCKET: bucket,
-    S3_ENDPOINT: s3.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    JOBS_WORKER: 'off',
-  };
-  [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
-  db = new pg.Client({ connectionString: url.toString() });
+  const storage = await s3Storage(s3, 'dedupe');
+  bucket = storage.bucket;
+  pair = await startInstancePair('dedupe', ADMIN, { env: { PUBLIC_URL: 'http://images.example.test', ...storage.env } });
+  ({ a, b } = pair);
+  db = new pg.Client({ connectionString: pair.databaseUrl });
   await db.connect();
 });
 
 afterAll(async () => {
   await db?.end();
-  const codes = await Promise.all([a?.stop(), b?.stop()]);
+  const codes = await pair?.stop();
   expect(codes, `${a?.output()}\n${b?.output()}`).toEqual([0, 0]);
   await s3?.stop();
-  const client = await adminClient();
-  await client.query(`drop database if exists ${database} with (force)`);
-  await client.end();
 });
 
 async function gql(server: ServerProcess, query: string, variables?: Record<string, unknown>, token?: string) {

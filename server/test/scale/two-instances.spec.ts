@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jpeg } from '../support/images.js';
-import { S3Buckets, S3RVER_CREDENTIALS, startS3rver, type LocalS3 } from '../support/s3-server.js';
-import { startServerProcess, startWorkerProcess, type ServerProcess } from '../support/server-process.js';
+import { startInstancePair, type InstancePair } from '../support/instance-pair.js';
+import { S3Buckets, s3Storage, startS3rver, type LocalS3 } from '../support/s3-server.js';
+import { startWorkerProcess, type ServerProcess } from '../support/server-process.js';
 
 // Two server processes on one PostgreSQL and one S3 bucket, as a load balancer would see them: a
 // request may land on either, and each must act on what the other did, with nothing kept in memory.
@@ -12,57 +11,27 @@ const PUBLIC_URL = 'http://images.example.test';
 const ADMIN = { username: 'root', password: 'root-password-scale' };
 
 let s3: LocalS3;
+let pair: InstancePair;
 let a: ServerProcess;
 let b: ServerProcess;
-let database: string;
 let bucket: string;
 let env: Record<string, string>;
 
-async function adminClient() {
-  const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await client.connect();
-  return client;
-}
-
 beforeAll(async () => {
   s3 = await startS3rver();
-  bucket = `scale-${randomBytes(4).toString('hex')}`;
-  await new S3Buckets(s3.endpoint).create(bucket);
-  database = `scale_${randomBytes(6).toString('hex')}`;
-  const client = await adminClient();
-  // an empty database: both instances find the migrations pending and must not apply them twice
-  await client.query(`create database ${database}`);
-  await client.end();
-  const url = new URL(inject('pgAdminUrl'));
-  url.pathname = `/${database}`;
-  env = {
-    NODE_ENV: 'production',
-    DATABASE_URL: url.toString(),
-    PUBLIC_URL,
-    AUTH_SECRET: 'scale-auth-secret-0123456789-0123456789',
-    LINK_SIGNING_KEYS: 'scale-link-key-0123456789-0123456789-0',
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
-    STORAGE: 's3',
-    S3_BUCKET: bucket,
-    S3_ENDPOINT: s3.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    // jobs run in a worker process of their own (started below); the lazy path is what the servers race
-    JOBS_WORKER: 'off',
-  };
-  // both boot at once, as after a deploy: migrations and the admin reset must not trip over each other
-  [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+  const storage = await s3Storage(s3, 'scale');
+  bucket = storage.bucket;
+  // an empty database: both instances boot at once, as after a deploy, find the migrations pending and
+  // must not apply them twice, nor trip over each other resetting the admin. Jobs run in a worker
+  // process of their own (started below); the lazy path is what the servers race
+  pair = await startInstancePair('scale', ADMIN, { database: 'empty', env: { PUBLIC_URL, ...storage.env } });
+  ({ a, b, env } = pair);
 });
 
 afterAll(async () => {
-  const codes = await Promise.all([a?.stop(), b?.stop()]);
+  const codes = await pair?.stop();
   expect(codes, `${a?.output()}\n${b?.output()}`).toEqual([0, 0]);
   await s3?.stop();
-  const client = await adminClient();
-  await client.query(`drop database if exists ${database} with (force)`);
-  await client.end();
 });
 
 async function gql(server: ServerProcess, query: string, variables?: Record<string, unknown>, token?: string) {

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jpeg, noise } from '../support/images.js';
-import { S3Buckets, S3RVER_CREDENTIALS, startS3rver, type LocalS3 } from '../support/s3-server.js';
+import { s3Storage, startS3rver, type LocalS3 } from '../support/s3-server.js';
 import { BUILTIN_TIER_IDS, TestServer } from '../support/test-server.js';
 
 // Originals the server does not send itself (issue 13): a 302 to a presigned S3 URL, or a hand-off to
@@ -14,16 +13,10 @@ describe('a large original redirected to S3', () => {
 
   beforeAll(async () => {
     s3 = await startS3rver();
-    const bucket = `handoff-${randomBytes(4).toString('hex')}`;
-    await new S3Buckets(s3.endpoint).create(bucket);
+    const { env: storage } = await s3Storage(s3, 'handoff');
     server = await TestServer.start({
       env: {
-        STORAGE: 's3',
-        S3_BUCKET: bucket,
-        S3_ENDPOINT: s3.endpoint,
-        S3_FORCE_PATH_STYLE: 'true',
-        S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-        S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+        ...storage,
         ORIGINAL_REDIRECT_MIN_BYTES: '1',
       },
     });

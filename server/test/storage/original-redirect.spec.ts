@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { jpeg } from '../support/images.js';
-import { S3Buckets, S3RVER_CREDENTIALS, startS3rver, type LocalS3 } from '../support/s3-server.js';
+import { s3Storage, startS3rver, type LocalS3 } from '../support/s3-server.js';
 import { BUILTIN_TIER_IDS, TestServer, type TestUser } from '../support/test-server.js';
 
 let s3: LocalS3;
@@ -12,16 +11,10 @@ const MIN_BYTES = 8_000;
 
 beforeAll(async () => {
   s3 = await startS3rver();
-  const bucket = `redirect-${randomBytes(4).toString('hex')}`;
-  await new S3Buckets(s3.endpoint).create(bucket);
+  const { env: storage } = await s3Storage(s3, 'redirect');
   server = await TestServer.start({
     env: {
-      STORAGE: 's3',
-      S3_BUCKET: bucket,
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      ...storage,
       ORIGINAL_REDIRECT_MIN_BYTES: String(MIN_BYTES),
       ORIGINAL_REDIRECT_SECONDS: '60',
     },

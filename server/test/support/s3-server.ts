@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -81,4 +82,21 @@ export class S3Buckets {
   close(): void {
     this.client.destroy();
   }
+}
+
+/** The settings that put a server on a bucket of its own on the local S3 server; the bucket is made here. */
+export async function s3Storage(s3: LocalS3, name: string): Promise<{ bucket: string; env: Record<string, string> }> {
+  const bucket = `${name}-${randomBytes(4).toString('hex')}`;
+  await new S3Buckets(s3.endpoint).create(bucket);
+  return {
+    bucket,
+    env: {
+      STORAGE: 's3',
+      S3_BUCKET: bucket,
+      S3_ENDPOINT: s3.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    },
+  };
 }
